@@ -1,0 +1,12 @@
+"""cnfinkg: knowledge graphs from Chinese financial news.
+
+The public API is small: :func:`build` and :class:`KnowledgeGraph`
+(``query``, ``serialize``, ``to_networkx``, ``visualize``, ``validate``).
+"""
+
+from .api import BuildReport, KnowledgeGraph, QueryResult, build
+from .ingest import Document, InputError
+from .query import QueryError
+
+__all__ = ["BuildReport", "Document", "InputError", "KnowledgeGraph", "QueryError", "QueryResult", "build"]
+__version__ = "0.1.0"

@@ -1,0 +1,271 @@
+"""The Python API: build a knowledge graph, query it, export it, look at it.
+
+    >>> import graph
+    >>> kg = graph.build(["seeds/"])            # embedded store in ./kg-store
+    >>> kg.query("partners").to_pandas()        # a named query, or any SPARQL
+    >>> kg.serialize("turtle")                  # deterministic Turtle
+    >>> kg.visualize("graph.html")              # offline interactive view
+    >>> kg.to_networkx()
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from .ingest import Document, InputError, iter_paths, key_for_text, parse_text, read_document
+from .query import QueryError, is_update, resolve, uses_service, with_prefixes
+from .store import DEFAULT_STORE, GraphStore
+from .vocab import ONTOLOGY_DIR
+
+Source = str | Path | Document
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    skipped_unchanged: int = 0
+    skipped_empty: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    entities: int = 0
+    relations: int = 0
+    facts: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "documents": self.documents,
+            "skipped (unchanged)": self.skipped_unchanged,
+            "skipped (empty)": len(self.skipped_empty),
+            "failed": len(self.failed),
+            "entities": self.entities,
+            "relations": self.relations,
+            "facts": self.facts,
+            "triples": self.triples,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+class QueryResult:
+    """Rows of a SELECT, a boolean for ASK, or a graph for CONSTRUCT/DESCRIBE."""
+
+    def __init__(self, result) -> None:
+        self.raw = result
+        self.type = result.type  # 'SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE'
+
+    @property
+    def vars(self) -> list[str]:
+        return [str(v) for v in (self.raw.vars or [])]
+
+    @property
+    def rows(self) -> list[tuple]:
+        return [tuple(row) for row in self.raw] if self.type == "SELECT" else []
+
+    @property
+    def askAnswer(self) -> bool:  # noqa: N802 - rdflib's name
+        return bool(self.raw.askAnswer)
+
+    @property
+    def graph(self) -> Graph:
+        g = Graph()
+        for t in self.raw:
+            g.add(t)
+        return g
+
+    def __iter__(self):
+        return iter(self.raw)
+
+    def __bool__(self) -> bool:
+        return self.askAnswer if self.type == "ASK" else bool(len(self))
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.type == "SELECT" else len(self.graph) if self.type in ("CONSTRUCT", "DESCRIBE") else 1
+
+    def to_pandas(self):
+        import pandas as pd
+
+        return pd.DataFrame([[None if v is None else str(v) for v in row] for row in self.rows], columns=self.vars)
+
+
+class KnowledgeGraph:
+    """A store of per-document graphs plus the pipeline that fills it."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> KnowledgeGraph:
+        """Open (or create) a store; ``location=None`` keeps it in memory."""
+        return cls(GraphStore(location, read_only=read_only))
+
+    # -- building -------------------------------------------------------
+    def add(
+        self,
+        sources: Iterable[Source] | Source,
+        force: bool = False,
+        reason: bool = False,
+        use_statistical: bool = True,
+        progress: Callable[[int, int, str], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
+        max_bytes: int | None = None,
+    ) -> BuildReport:
+        """Extract and store documents; an unchanged document is skipped unless ``force``."""
+        from .ingest import MAX_BYTES
+        from .pipeline import get_pipeline
+        from .rdf import document_graph
+
+        t0 = time.perf_counter()
+        report = BuildReport()
+        docs = list(_documents(sources, report, on_warning, max_bytes or MAX_BYTES))
+        nlp = get_pipeline(use_statistical)
+        known = self.store.documents() if not force else {}
+        entity_iris: set[URIRef] = set()
+        for i, doc_meta in enumerate(docs):
+            if progress:
+                progress(i, len(docs), doc_meta.path or doc_meta.key)
+            if known.get(doc_meta.iri) == doc_meta.content_hash:
+                report.skipped_unchanged += 1
+                continue
+            try:
+                sdoc = nlp.make_doc(doc_meta.text)
+                sdoc._.published = doc_meta.published_date
+                for _, proc in nlp.pipeline:
+                    sdoc = proc(sdoc)
+                g = document_graph(sdoc, doc_meta)
+                if reason:
+                    from .reason import materialise
+
+                    g = materialise(g)
+                self.store.replace_document(doc_meta.iri, g)
+            except InputError as exc:
+                report.failed.append((doc_meta.path or doc_meta.key, str(exc)))
+                continue
+            report.documents += 1
+            entity_iris |= set(sdoc._.entities or {})
+            report.relations += len(sdoc._.relations or [])
+            report.facts += len(sdoc._.facts or [])
+        if progress:
+            progress(len(docs), len(docs), "")
+        self.store.flush()
+        report.entities = len(entity_iris)
+        report.triples = len(self.store)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def remove(self, documents: Iterable[str | Path]) -> list[str]:
+        """Retract documents by path, key or IRI; facts other documents support stay."""
+        from .ingest import key_for_path
+        from .vocab import KGDOC
+
+        removed = []
+        for d in documents:
+            s = str(d)
+            if s.startswith("http"):
+                iri = URIRef(s)
+            elif Path(s).suffix:
+                iri = KGDOC[key_for_path(Path(s))]
+            else:
+                iri = KGDOC[s]
+            if self.store.remove_document(iri):
+                removed.append(str(iri))
+        self.store.flush()
+        return removed
+
+    # -- reading --------------------------------------------------------
+    def query(self, query: str, bindings: dict[str, object] | None = None, allow_update: bool = False) -> QueryResult | None:
+        """Run SPARQL text, a .rq file, or a named query from ``ontology/queries``."""
+        sparql = with_prefixes(resolve(query))
+        if uses_service(sparql):
+            raise QueryError("SERVICE (federated queries) is not allowed")
+        if is_update(sparql):
+            if not allow_update:
+                raise QueryError("this is a SPARQL Update; pass --update (allow_update=True) to change the store")
+            self.store.update(sparql)
+            return None
+        return QueryResult(self.store.query(sparql, bindings))
+
+    def serialize(self, format: str = "turtle", destination: str | Path | None = None, include_ontology: bool = False) -> str | None:
+        from .export import serialize
+
+        if destination is not None:
+            serialize(self.store, format, str(destination), include_ontology)
+            return None
+        data = serialize(self.store, format, None, include_ontology)
+        return data.decode("utf-8") if data is not None else None
+
+    def to_networkx(self):
+        from .viz import to_networkx
+
+        return to_networkx(self.store)
+
+    def visualize(self, path: str | Path = "graph.html", lang: str = "en", **kwargs) -> Path:
+        from .viz import write_html
+
+        return write_html(self.store, Path(path), lang=lang, **kwargs)
+
+    def validate(self):
+        from .validate import validate
+
+        return validate(self.store.union_graph())
+
+    def stats(self) -> dict[str, int]:
+        return self.store.stats()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _documents(sources, report: BuildReport, on_warning, max_bytes: int) -> Iterable[Document]:
+    if isinstance(sources, (str, Path, Document)):
+        sources = [sources]
+    for src in sources:
+        if isinstance(src, Document):
+            yield src
+            continue
+        if isinstance(src, str) and ("\n" in src or not _plausible_path(src)):
+            if not src.strip():
+                report.skipped_empty.append("<text>")
+                continue
+            yield parse_text(src, key_for_text(src))
+            continue
+        for path in iter_paths([Path(src)]):
+            try:
+                doc = read_document(path, max_bytes)
+            except InputError as exc:
+                report.failed.append((str(path), str(exc)))
+                if on_warning:
+                    on_warning(str(exc))
+                continue
+            if doc is None:
+                report.skipped_empty.append(str(path))
+                if on_warning:
+                    on_warning(f"{path}: empty document, skipped")
+                continue
+            yield doc
+
+
+def _plausible_path(s: str) -> bool:
+    return len(s) < 1024 and (Path(s).exists() or "/" in s or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm"))
+
+
+def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT_STORE, **kwargs) -> KnowledgeGraph:
+    """Build (or update) a knowledge graph from files, folders or texts and return it open."""
+    kg = KnowledgeGraph.open(store)
+    kg.add(sources, **kwargs)
+    if not (ONTOLOGY_DIR / "ontology.ttl").exists():
+        return kg
+    return kg
+
+
+__all__ = ["BuildReport", "KnowledgeGraph", "QueryError", "QueryResult", "build"]

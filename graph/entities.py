@@ -1,0 +1,472 @@
+"""Entity recognition: knowledge base, general name patterns and an optional statistical model.
+
+Layers, strongest first: names in the knowledge base (either script); names
+a document defines itself (以下簡稱…); titles in 《》; names found by their
+suffix (…銀行, …有限公司, …峰會) whose start is found from segmentation and
+part of speech; people next to a title or a verb of saying; Latin-script
+names typed by the noun next to them; and, to fill gaps, a statistical NER
+model trained on CLUENER2020.  Results land on ``doc.ents`` with the
+ontology class as label and, for knowledge-base hits, the IRI as ``kb_id_``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .kb import KBEntry, KnowledgeBase, load_kb
+from .patterns import load_patterns
+from .script import normalize
+
+for _name, _default in (("source", None), ("confidence", 1.0)):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=_default)
+if not Doc.has_extension("aliases"):
+    Doc.set_extension("aliases", default=None)  # alias key -> full-name key, defined by the text
+
+PUNCT = set("，,。．.！!？?；;：:、（）()《》「」『』“”\"'‘’【】[]{}—-–…·/\\|~～ \t\n\u3000")
+LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*[A-Za-z0-9+]|[A-Za-z]{2,}")
+ALIAS_DEF = re.compile(
+    r"[（(]\s*(?:(?P<latin>[A-Za-z][A-Za-z0-9 .&\-]{1,40})\s*[,，、;；]\s*)?"
+    r"(?:以下简称|以下称|下称|简称|下同简称)\s*[为:：]?\s*[“「『\"《]?(?P<alias>[^”」』\"》)）]{1,20}?)[”」』\"》]?\s*[)）]"
+)
+ALIAS_LATIN_ONLY = re.compile(r"[（(]\s*(?P<latin>[A-Z][A-Za-z0-9 .&\-]{1,40}?)\s*[)）]")
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    label: str
+    source: str
+    priority: int
+    kb: KBEntry | None = None
+    confidence: float = 0.9
+    target: str | None = None  # normalised name this one stands for (aliases)
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+class EntityRecognizer:
+    def __init__(self, nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> None:
+        self.name = name
+        self.p: dict[str, Any] = load_patterns(patterns)
+        self.kb: KnowledgeBase | None = load_kb() if use_kb else None
+        self.stat = None
+        if use_statistical:
+            try:
+                from . import statner
+
+                if statner.available():
+                    self.stat = statner.StatisticalNER()
+            except Exception:  # noqa: BLE001 - the model is optional; rules carry on without it
+                self.stat = None
+        p = self.p
+        self.org_suffixes = sorted(p["org_suffixes"].items(), key=lambda kv: -len(kv[0]))
+        self.event_suffixes = sorted(p["event_suffixes"].items(), key=lambda kv: -len(kv[0]))
+        self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
+        self.weak = set(p["weak_suffixes"])
+        self.name_pos = set(p["name_pos"])
+        self.proper_pos = set(p["proper_pos"])
+        self.generic = set(p["generic_words"])
+        self.never = set(p["never_entities"])
+        self.boundary = set(p["boundary_words"])
+        self.titles = sorted(p["person_titles"], key=len, reverse=True)
+        self.title_set = set(self.titles)
+        self.speech = set(p["speech_verbs"])
+        self.surnames = set(p["surnames"])
+        self.compound_surnames = set(p["compound_surnames"])
+        self.latin_stop = {s.lower() for s in p["latin_stoplist"]}
+        self.latin_ctx = p["latin_context"]
+        self.quoted_heads = p["quoted_heads"]
+        self.book_types = sorted(p["book_types"].items(), key=lambda kv: -len(kv[0]))
+        self.place_suffixes = p["place_suffixes"]
+        # KB name index by first character for a single left-to-right scan.
+        self._kb_first: dict[str, list[tuple[str, KBEntry, str]]] = {}
+        if self.kb is not None:
+            for key, entries in self.kb.index.items():
+                for entry, kind in entries:
+                    if kind != "short":
+                        self._kb_first.setdefault(key[0], []).append((key, entry, kind))
+            for lst in self._kb_first.values():
+                lst.sort(key=lambda x: -len(x[0]))
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _starts_ends(doc: Doc) -> tuple[set[int], set[int]]:
+        return {t.idx for t in doc}, {t.idx + len(t.text) for t in doc}
+
+    def _norm(self, doc: Doc) -> str:
+        return doc._.norm_text if doc._.norm_text is not None else normalize(doc.text)
+
+    def _kb_candidates(self, doc: Doc, norm: str, starts: set[int], ends: set[int]) -> list[Candidate]:
+        out: list[Candidate] = []
+        low = norm.lower()
+        i = 0
+        n = len(low)
+        while i < n:
+            found = None
+            for key, entry, kind in self._kb_first.get(low[i], ()):
+                if low.startswith(key, i):
+                    e = i + len(key)
+                    if key.isascii():
+                        if (i > 0 and low[i - 1].isalnum() and low[i - 1].isascii()) or (e < n and low[e].isalnum() and low[e].isascii()):
+                            continue
+                    elif len(key) <= 2 and not (i in starts and e in ends):
+                        continue
+                    found = Candidate(i, e, _local(entry.type), f"kb:{kind}", 100, entry, 0.98)
+                    break
+            if found:
+                out.append(found)
+                i = found.end
+            else:
+                i += 1
+        return out
+
+    def _walk_left(self, doc: Doc, j: int, min_start_tok: int = 0, trim_generic: bool = True) -> int:
+        """Index of the first token of the name that ends at token ``j`` (exclusive of ``j``)."""
+        i = j
+        count = 0
+        max_tok = self.p["max_name_tokens"]
+        while i > min_start_tok and count < max_tok:
+            prev = doc[i - 1]
+            t = self._tnorm(prev)
+            if t in (")", "）") and i - 3 >= min_start_tok and self._tnorm(doc[i - 3]) in ("(", "（"):
+                i -= 3
+                count += 1
+                continue
+            if t in self.boundary or prev.is_punct or t in PUNCT or prev.tag_ not in self.name_pos:
+                break
+            if prev.tag_ == "x" and not prev.text.isascii():
+                break
+            if prev.text.isspace():
+                break
+            i -= 1
+            count += 1
+        # Leading generic words are modifiers, not part of the name.
+        while trim_generic and i < j and self._tnorm(doc[i]) in self.generic:
+            i += 1
+        return i
+
+    @staticmethod
+    def _tnorm(tok) -> str:
+        return normalize(tok.text) if not tok.text.isascii() else tok.text
+
+    def _has_proper(self, toks) -> bool:
+        return any(
+            (t.tag_ in self.proper_pos and not (t.text.isascii() and t.text.lower() in self.latin_stop))
+            or (t.text.isascii() and t.text.isalpha() and len(t.text) >= 2 and t.text.lower() not in self.latin_stop)
+            for t in toks
+        )
+
+    def _suffix_candidates(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        tables = (
+            (self.org_suffixes, "org", 60),
+            (self.event_suffixes, "event", 60),
+            (self.product_suffixes, "product", 55),
+        )
+        for j, tok in enumerate(doc):
+            t = self._tnorm(tok)
+            for table, kind, prio in tables:
+                for suffix, label in table:
+                    if not t.endswith(suffix):
+                        continue
+                    own_prefix = len(t) > len(suffix)
+                    if own_prefix and t[: -len(suffix)] in self.generic:
+                        continue
+                    start_tok = self._walk_left(doc, j, trim_generic=kind != "event")
+                    toks = doc[start_tok : j + 1]
+                    name = normalize(toks.text)
+                    head = name[: len(name) - len(suffix)]
+                    if not head or name in self.never or head in self.generic:
+                        continue
+                    body = [x for x in doc[start_tok:j]]
+                    if kind == "event":
+                        if len(body) + (1 if own_prefix else 0) < 2 and not self._has_proper(body):
+                            continue
+                    elif suffix in self.weak and not self._has_proper(list(toks)):
+                        continue
+                    elif not own_prefix and not self._has_proper(body):
+                        continue
+                    if kind == "product" and self.kb is not None and self.kb.lookup(head):
+                        continue  # 支付寶App: the known name is the entity, App is its form
+                    if len(name) > self.p["max_name_chars"] or any(_is_digitish(x.text) for x in toks[:1]):
+                        continue
+                    out.append(Candidate(toks.start_char, toks.end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
+                    break
+        return out
+
+    def _bracket_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
+        out: list[Candidate] = []
+        for m in re.finditer(r"《([^《》\n]{1,60})》", doc.text):
+            inner = normalize(m.group(1))
+            label = self.p["book_default"]
+            for word, cls in self.book_types:
+                if inner.endswith(word) or (word in inner and len(word) >= 2 and cls != "Publication"):
+                    label = cls
+                    break
+            out.append(Candidate(m.start(), m.end(), label, "pattern:title", 120, None, 0.9))
+        for pair in self.p["quote_pairs"]:
+            o, c = pair[0], pair[-1]
+            for m in re.finditer(re.escape(o) + r"([^\n" + re.escape(o + c) + r"，,。；;]{2,20})" + re.escape(c), doc.text):
+                inner = normalize(m.group(1))
+                if inner in self.never or inner in self.generic:
+                    continue
+                label = None
+                for table in (self.org_suffixes, self.event_suffixes, self.product_suffixes):
+                    for suffix, cls in table:
+                        if inner.endswith(suffix) and len(inner) > len(suffix) and suffix not in self.weak:
+                            label = cls
+                            break
+                    if label:
+                        break
+                if label is None:
+                    for word in self.p["plan_suffixes"]:
+                        if inner.endswith(word) and len(inner) > len(word) + 1:
+                            label = "Plan"
+                after = normalize(doc.text[m.end() : m.end() + 4])
+                before = normalize(doc.text[max(0, m.start() - 4) : m.start()])
+                if label is None:
+                    for head, cls in self.quoted_heads.items():
+                        if after.startswith(head) or before.endswith(head):
+                            label = cls
+                            break
+                if label is None:
+                    continue
+                s, e = m.start(1), m.end(1)
+                out.append(Candidate(s, e, label, "pattern:quoted", 70, None, 0.7))
+        return out
+
+    def _latin_candidates(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        text = doc.text
+        for m in re.finditer(r"[A-Za-z][A-Za-z0-9&+.\-]*(?:\s(?:[A-Z(][A-Za-z0-9&+.\-()]*))*", text):
+            s, e = m.start(), m.end()
+            word = m.group(0).rstrip(".-( ")
+            e = s + len(word)
+            if (s > 0 and text[s - 1].isascii() and text[s - 1].isalnum()) or not word:
+                continue
+            if word.lower() in self.latin_stop or len(word) < 2:
+                continue
+            after = normalize(text[e : e + 4])
+            before = normalize(text[max(0, s - 4) : s])
+            label = None
+            for head, cls in self.latin_ctx.items():
+                if after.startswith(head) or before.endswith(head):
+                    label = cls
+                    break
+            last = word.split()[-1].rstrip(".").lower()
+            if label is None and last in ("inc", "llc", "ltd", "co", "corp", "corporation", "limited", "group", "bank", "securities", "capital", "partners"):
+                label = "Company"
+            if label is None:
+                mixed = any(c.islower() for c in word) and any(c.isupper() for c in word[1:])
+                if mixed and len(word) >= 4 and " " not in word:
+                    label = "Product"
+            if label is None:
+                continue
+            out.append(Candidate(s, e, label, "pattern:latin", 50, None, 0.6))
+        return out
+
+    def _looks_like_person(self, name: str) -> bool:
+        if not 2 <= len(name) <= 4 or not all(_is_han(c) for c in name):
+            return False
+        if name[:2] in self.compound_surnames:
+            return len(name) >= 3
+        return name[0] in self.surnames and len(name) <= 3
+
+    def _person_candidates(self, doc: Doc) -> list[Candidate]:
+        out: list[Candidate] = []
+        toks = list(doc)
+        n = len(toks)
+        for j, tok in enumerate(toks):
+            t = self._tnorm(tok)
+            if t in self.title_set or any(t.endswith(x) for x in self.titles if len(x) >= 2 and len(t) <= len(x) + 2):
+                # title then name: 副总裁刘伟光 / 董事长计葵生
+                cand = self._name_at(toks, j + 1)
+                if cand:
+                    out.append(Candidate(cand[0], cand[1], "Person", "pattern:title-name", 80, None, 0.85))
+                # name then title: 郑宇博士
+                cand = self._name_before(toks, j)
+                if cand:
+                    out.append(Candidate(cand[0], cand[1], "Person", "pattern:name-title", 75, None, 0.75))
+            if t in self.speech and j > 0:
+                cand = self._name_before(toks, j)
+                if cand:
+                    out.append(Candidate(cand[0], cand[1], "Person", "pattern:speaker", 70, None, 0.7))
+        return out
+
+    def _name_at(self, toks, i: int) -> tuple[int, int] | None:
+        if i >= len(toks):
+            return None
+        tok = toks[i]
+        t = self._tnorm(tok)
+        if tok.tag_.startswith("nr") and self._looks_like_person(t):
+            return tok.idx, tok.idx + len(tok.text)
+        # jieba sometimes splits an unknown name: 刘 / 伟光
+        if i + 1 < len(toks) and len(t) == 1 and t in self.surnames:
+            nxt = toks[i + 1]
+            nt = self._tnorm(nxt)
+            if 1 <= len(nt) <= 2 and all(_is_han(c) for c in nt) and nt not in self.speech and nt not in self.boundary:
+                return tok.idx, nxt.idx + len(nxt.text)
+        if self._looks_like_person(t) and len(t) in (2, 3) and tok.tag_ not in ("v", "d", "p", "c", "u", "uj", "m", "t", "f", "r"):
+            return tok.idx, tok.idx + len(tok.text)
+        return None
+
+    def _name_before(self, toks, j: int) -> tuple[int, int] | None:
+        if j <= 0:
+            return None
+        tok = toks[j - 1]
+        t = self._tnorm(tok)
+        if tok.tag_.startswith("nr") and self._looks_like_person(t):
+            return tok.idx, tok.idx + len(tok.text)
+        if j >= 2:
+            prev = toks[j - 2]
+            pt = self._tnorm(prev)
+            if len(pt) == 1 and pt in self.surnames and 1 <= len(t) <= 2 and all(_is_han(c) for c in t) and tok.tag_ not in ("v", "p", "c", "uj", "d"):
+                return prev.idx, tok.idx + len(tok.text)
+        return None
+
+    def _stat_candidates(self, doc: Doc) -> list[Candidate]:
+        if self.stat is None:
+            return []
+        out = []
+        for s, e, label, score in self.stat.predict(doc.text):
+            if label in ("Position",) or e - s < 2:
+                continue
+            name = normalize(doc.text[s:e])
+            if name in self.never or name in self.generic or any(c in PUNCT for c in name.strip()):
+                continue
+            if label == "Person" and not self._looks_like_person(name):
+                continue
+            if label == "CreativeWork":
+                continue
+            out.append(Candidate(s, e, label, "model:cluener", 20, None, min(0.6, score)))
+        return out
+
+    # ------------------------------------------------------------------ selection
+    def _select(self, cands: list[Candidate], taken: list[Candidate] | None = None) -> list[Candidate]:
+        chosen: list[Candidate] = list(taken or [])
+        occupied = bytearray(max([c.end for c in cands + chosen], default=0) + 1)
+        for c in chosen:
+            occupied[c.start : c.end] = b"\x01" * c.length
+        for c in sorted(cands, key=lambda c: (c.priority >= 100 and c.source == "pattern:title", c.priority >= 20, c.length, c.priority), reverse=True):
+            if any(occupied[c.start : c.end]):
+                continue
+            chosen.append(c)
+            occupied[c.start : c.end] = b"\x01" * c.length
+        return sorted(chosen, key=lambda c: c.start)
+
+    def _alias_definitions(self, doc: Doc, norm: str, chosen: list[Candidate]) -> dict[str, Candidate]:
+        """'全名(以下簡稱「簡稱」)': the alias names the entity that ends right before the bracket."""
+        by_end = {c.end: c for c in chosen}
+        aliases: dict[str, Candidate] = {}
+        for regex in (ALIAS_DEF, ALIAS_LATIN_ONLY):
+            for m in regex.finditer(norm):
+                full = by_end.get(m.start()) or by_end.get(m.start() - 1)
+                if full is None or full.label == "Person":
+                    continue
+                for group in ("alias", "latin"):
+                    if group in m.groupdict() and m.group(group):
+                        raw = m.group(group).strip()
+                        key = normalize(raw)
+                        if not key or key in self.never:
+                            continue
+                        aliases[key] = full
+        return aliases
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not doc.text.strip():
+            doc.ents = []
+            return doc
+        norm = self._norm(doc)
+        starts, ends = self._starts_ends(doc)
+        cands = self._kb_candidates(doc, norm, starts, ends) if self.kb is not None else []
+        cands += self._bracket_candidates(doc, norm)
+        cands += self._suffix_candidates(doc)
+        cands += self._latin_candidates(doc)
+        cands += self._person_candidates(doc)
+        chosen = self._select(cands)
+        # Names the document defines for itself.
+        aliases = self._alias_definitions(doc, norm, chosen)
+        extra: list[Candidate] = []
+        for key, full in aliases.items():
+            target = normalize(doc.text[full.start : full.end])
+            for m in re.finditer(re.escape(key), norm.lower() if key.isascii() else norm):
+                extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 110, full.kb, 0.9, target))
+            for m in re.finditer(r"《" + re.escape(key) + r"》", norm):
+                extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 130, full.kb, 0.9, target))
+        # Short names of entities the document already names in full (螞蟻 after 螞蟻金服).
+        if self.kb is not None:
+            present = {c.kb.iri for c in chosen if c.kb is not None}
+            for key, entries in self.kb.index.items():
+                for entry, kind in entries:
+                    if kind == "short" and entry.iri in present:
+                        for m in re.finditer(re.escape(key), norm):
+                            extra.append(Candidate(m.start(), m.end(), _local(entry.type), "kb:short", 90, entry, 0.85))
+        # Every further occurrence of a person's name is a mention of that person.
+        persons = {normalize(doc.text[c.start : c.end]) for c in chosen if c.label == "Person"}
+        for name in persons:
+            for m in re.finditer(re.escape(name), norm):
+                extra.append(Candidate(m.start(), m.end(), "Person", "propagated:person", 85, None, 0.8))
+        # Pattern-found organisation names recur without their trigger context.
+        for c in chosen:
+            if c.source.startswith(("pattern:org", "pattern:event", "pattern:quoted", "pattern:latin")):
+                name = norm[c.start : c.end]
+                for m in re.finditer(re.escape(name), norm):
+                    if m.start() != c.start:
+                        extra.append(Candidate(m.start(), m.end(), c.label, "propagated:" + c.source, c.priority, None, c.confidence))
+        if extra:
+            keep = [c for c in chosen if c.priority >= 100 or c.source.startswith("alias")]
+            rest = [c for c in chosen if c not in keep]
+            chosen = self._select(rest + extra, None if not keep else keep)
+        chosen = self._select(self._stat_candidates(doc), chosen)
+        doc._.aliases = {k: normalize(doc.text[v.start : v.end].strip("《》")) for k, v in aliases.items()}
+        spans = []
+        for c in chosen:
+            span = doc.char_span(c.start, c.end, label=c.label, kb_id=str(c.kb.iri) if c.kb is not None else "", alignment_mode="expand")
+            if span is None or normalize(span.text) in self.never:
+                continue
+            if span.end_char - span.start_char > c.length + 2:
+                continue  # expansion swallowed too much
+            span._.source = c.source
+            span._.confidence = c.confidence
+            spans.append(span)
+        doc.ents = _non_overlapping(spans)
+        return doc
+
+
+def _non_overlapping(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    last = -1
+    for s in sorted(spans, key=lambda s: (s.start, -len(s))):
+        if s.start >= last:
+            out.append(s)
+            last = s.end
+    return out
+
+
+def _is_digitish(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "一二三四五六七八九十百千万两几")
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1]
+
+
+@Language.factory(
+    "cnfinkg_entities",
+    default_config={"patterns": "entities.yaml", "use_kb": True, "use_statistical": True},
+)
+def make_entity_recognizer(nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> EntityRecognizer:
+    return EntityRecognizer(nlp, name, patterns, use_kb, use_statistical)

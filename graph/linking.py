@@ -1,0 +1,207 @@
+"""Entity linking: one IRI per real-world entity, across mentions, scripts and documents.
+
+Knowledge-base hits keep their curated IRI.  Aliases a text defines resolve
+to the entity they abbreviate, and a name that only adds a legal suffix to
+another in the same document (小米電子 / 小米電子軟件技術有限公司) is the same
+entity.  Everything else gets an IRI minted from its script-normalised name,
+so the same unknown company links to the same node in every article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pypinyin import Style, lazy_pinyin
+from rdflib import URIRef
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .kb import KnowledgeBase, load_kb
+from .ontology import load_ontology
+from .patterns import load_patterns
+from .script import normalize, to_simplified, to_traditional
+from .vocab import KG, KGID, digest, slugify
+
+
+@dataclass
+class EntityRecord:
+    """What the graph says about one entity, gathered over a document's mentions."""
+
+    iri: URIRef
+    type: URIRef
+    labels: dict[str, str] = field(default_factory=dict)  # lang -> label
+    alt_labels: set[tuple[str, str]] = field(default_factory=set)  # (text, lang)
+    identifiers: dict[URIRef, str] = field(default_factory=dict)
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+    in_kb: bool = False
+    confidence: float = 1.0
+
+
+if not Doc.has_extension("entities"):
+    Doc.set_extension("entities", default=None)  # IRI -> EntityRecord
+
+
+def _lang_of(text: str) -> str:
+    if text.isascii():
+        return "en"
+    return "zh-Hans" if to_simplified(text) == text and to_traditional(text) != text else "zh-Hant"
+
+
+def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
+    """A usable English label for a name nobody has translated: pinyin by word, known suffixes translated."""
+    simp = normalize(name)
+    if name.isascii():
+        return name
+    if cls == KG.Person:
+        syl = lazy_pinyin(simp, style=Style.NORMAL)
+        if not syl:
+            return name
+        return " ".join([syl[0].capitalize(), "".join(syl[1:]).capitalize()]).strip()
+    tail = ""
+    for suf, en in sorted(suffix_en.items(), key=lambda kv: -len(kv[0])):
+        if simp.endswith(suf) and len(simp) > len(suf):
+            simp, tail = simp[: -len(suf)], en
+            break
+    import jieba
+
+    words = [w for w in jieba.cut(simp) if w.strip()]
+    parts = []
+    for w in words:
+        if w.isascii():
+            parts.append(w)
+        else:
+            parts.append("".join(lazy_pinyin(w, style=Style.NORMAL)).capitalize())
+    out = " ".join(parts)
+    out = re.sub(r"\s*\(\s*", " (", out).replace(" )", ")")
+    return (out + (" " + tail if tail else "")).strip()
+
+
+def mint_iri(name: str) -> URIRef:
+    """Stable IRI for an entity outside the knowledge base: pinyin slug plus a hash of the normalised name."""
+    key = normalize(name)
+    slug = slugify(" ".join(lazy_pinyin(key, style=Style.NORMAL)))[:48].strip("-") or "entity"
+    return KGID[f"{slug}-{digest(key, length=8)}"]
+
+
+class EntityLinker:
+    def __init__(self, nlp: Language, name: str, patterns: str) -> None:
+        self.kb: KnowledgeBase = load_kb()
+        self.onto = load_ontology()
+        p = load_patterns(patterns)
+        self.suffix_en: dict[str, str] = p.get("suffix_english", {})
+        self.legal_suffixes: list[str] = sorted(p.get("legal_suffixes", []), key=len, reverse=True)
+
+    def _strip_legal(self, key: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for suf in self.legal_suffixes:
+                if key.endswith(suf) and len(key) > len(suf) + 1:
+                    key = key[: -len(suf)]
+                    changed = True
+        return key
+
+    def __call__(self, doc: Doc) -> Doc:
+        records: dict[URIRef, EntityRecord] = {}
+        aliases: dict[str, str] = doc._.aliases or {}
+        # Pass 1: full names decide IRIs; aliases and short forms follow them.
+        name_to_iri: dict[str, URIRef] = {}
+        ents = list(doc.ents)
+        ordered = sorted(ents, key=lambda s: (0 if s.kb_id_ else 1, -len(s.text)))
+        for span in ordered:
+            key = normalize(span.text.strip("《》"))
+            if span.kb_id_:
+                name_to_iri.setdefault(key, URIRef(span.kb_id_))
+        for span in ordered:
+            key = normalize(span.text.strip("《》"))
+            if key in name_to_iri:
+                continue
+            if key in aliases and aliases[key] in name_to_iri:
+                name_to_iri[key] = name_to_iri[aliases[key]]
+                continue
+            hits = self.kb.lookup(key)
+            if hits:
+                name_to_iri[key] = hits[0][0].iri
+                continue
+            if span.label_ != "Person":
+                base = self._strip_legal(key)
+                same = next((iri for k, iri in name_to_iri.items() if self._strip_legal(k) == base and base), None)
+                if same is not None:
+                    name_to_iri[key] = same
+                    continue
+            name_to_iri[key] = mint_iri(key)
+        # Alias targets that were found later.
+        for alias, full in aliases.items():
+            if full in name_to_iri:
+                name_to_iri[alias] = name_to_iri[full]
+        kept = []
+        for old in ents:
+            key = normalize(old.text.strip("《》"))
+            iri = name_to_iri.get(key) or mint_iri(key)
+            # doc.ents hands out fresh Span objects: make new ones carrying the IRI.
+            span = Span(doc, old.start, old.end, label=old.label_, kb_id=str(iri))
+            span._.source = old._.source
+            span._.confidence = old._.confidence
+            entry = self.kb.entries.get(iri)
+            rec = records.get(iri)
+            if rec is None:
+                cls = entry.type if entry is not None else KG[span.label_]
+                rec = EntityRecord(iri, cls, in_kb=entry is not None, confidence=span._.confidence)
+                if entry is not None:
+                    rec.labels = {k: v for k, v in entry.labels.items() if k}
+                    rec.identifiers = dict(entry.identifiers)
+                records[iri] = rec
+            elif entry is None:
+                rec.type = self._more_specific(rec.type, KG[span.label_])
+            rec.mentions.append((span.start_char, span.end_char))
+            rec.confidence = max(rec.confidence, span._.confidence)
+            surface = span.text
+            if span.label_ in ("Report", "PolicyDocument", "Publication") and surface.startswith("《"):
+                surface = surface.strip("《》")
+            lang = _lang_of(surface)
+            if entry is None:
+                if lang == "en":
+                    rec.labels.setdefault("en", surface)
+                else:
+                    rec.labels.setdefault(lang, surface)
+            rec.alt_labels.add((surface, lang))
+            kept.append(span)
+        doc.ents = kept
+        for rec in records.values():
+            self._complete_labels(rec)
+        doc._.entities = records
+        return doc
+
+    def _more_specific(self, a: URIRef, b: URIRef) -> URIRef:
+        if self.onto.is_a(b, a):
+            return b
+        return a
+
+    def _complete_labels(self, rec: EntityRecord) -> None:
+        """Both scripts and an English label on every entity; other surface forms become altLabels."""
+        hant, hans = rec.labels.get("zh-Hant"), rec.labels.get("zh-Hans")
+        if hant and not hans:
+            rec.labels["zh-Hans"] = to_simplified(hant)
+        elif hans and not hant:
+            rec.labels["zh-Hant"] = to_traditional(hans)
+        if "en" not in rec.labels:
+            base = rec.labels.get("zh-Hans") or rec.labels.get("zh-Hant") or ""
+            rec.labels["en"] = english_name(base, rec.type, self.suffix_en) if base else str(rec.iri).rsplit("/", 1)[-1]
+        labels = set(rec.labels.items())
+        alts = set()
+        for text, lang in rec.alt_labels:
+            if (lang, text) in labels:
+                continue
+            alts.add((text, lang))
+            if lang in ("zh-Hant", "zh-Hans"):
+                other = to_simplified(text) if lang == "zh-Hant" else to_traditional(text)
+                other_lang = "zh-Hans" if lang == "zh-Hant" else "zh-Hant"
+                if other != text and (other_lang, other) not in labels:
+                    alts.add((other, other_lang))
+        rec.alt_labels = alts
+
+
+@Language.factory("cnfinkg_linker", default_config={"patterns": "linking.yaml"})
+def make_entity_linker(nlp: Language, name: str, patterns: str) -> EntityLinker:
+    return EntityLinker(nlp, name, patterns)

@@ -1,0 +1,34 @@
+"""The extraction pipeline: a blank spaCy ``zh`` pipeline with the project's components.
+
+text → tokens (segment) → sentences → entities → linking → relations → facts.
+Each stage is a registered spaCy component in the module named after it, and
+its results sit on ``Doc`` extension attributes (``doc.ents``, ``doc._.entities``,
+``doc._.relations``, ``doc._.facts``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from . import entities, facts, linking, relations, segment  # noqa: F401 - registers the components
+
+SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
+
+
+def create_pipeline(use_statistical: bool = True) -> Language:
+    """A fresh pipeline; ``use_statistical`` adds the CLUENER model's names to the rule-based ones."""
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cnfinkg.ScriptNormalizingTokenizer.v1"}}})
+    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_ENDERS})
+    nlp.add_pipe("cnfinkg_entities", config={"use_statistical": use_statistical})
+    nlp.add_pipe("cnfinkg_linker")
+    nlp.add_pipe("cnfinkg_relations")
+    nlp.add_pipe("cnfinkg_facts")
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def get_pipeline(use_statistical: bool = True) -> Language:
+    return create_pipeline(use_statistical)

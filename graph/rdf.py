@@ -1,0 +1,138 @@
+"""From an annotated spaCy ``Doc`` to RDF triples (the document's named graph).
+
+Relations are direct triples between entity IRIs, and each is also an
+``rdf:Statement`` carrying its evidence in PROV-O terms, so SPARQL users get
+both the simple graph and the why.  Every node IRI is a hash of what it
+describes, so rebuilding the same text gives the same graph, byte for byte.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from spacy.tokens import Doc
+
+from .ingest import Document
+from .vocab import KG, KGEV, PREFIXES, SCHEMA, digest
+
+EXTRACTOR_VERSION = "cnfinkg-0.1"
+
+
+def _dec(x: float) -> Literal:
+    return Literal(Decimal(str(round(float(x), 3))), datatype=XSD.decimal)
+
+
+def _date_literal(value: str) -> Literal:
+    n = value.count("-")
+    dtype = XSD.date if n == 2 else XSD.gYearMonth if n == 1 else XSD.gYear
+    return Literal(value, datatype=dtype)
+
+
+def bind_prefixes(g: Graph) -> Graph:
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True, replace=True)
+    return g
+
+
+def document_graph(doc: Doc, meta: Document) -> Graph:
+    """All triples one document contributes; the store keeps them in a graph named after the document."""
+    g = bind_prefixes(Graph())
+    d = meta.iri
+    key = meta.key
+    g.add((d, RDF.type, KG.NewsArticle))
+    g.add((d, RDF.type, PROV.Entity))
+    if meta.title:
+        g.add((d, SCHEMA.headline, Literal(meta.title)))
+    if meta.published:
+        g.add((d, SCHEMA.datePublished, _date_literal(meta.published)))
+    if meta.source:
+        g.add((d, SCHEMA.publisher, Literal(meta.source)))
+    g.add((d, SCHEMA.inLanguage, Literal(meta.language or _guess_lang(doc.text))))
+    g.add((d, KG.contentHash, Literal(meta.content_hash)))
+    if meta.path:
+        g.add((d, KG.sourcePath, Literal(str(meta.path))))
+    g.add((d, KG.characterCount, Literal(len(doc.text))))
+
+    records = doc._.entities or {}
+    for iri, rec in records.items():
+        g.add((iri, RDF.type, rec.type))
+        for lang, label in sorted(rec.labels.items()):
+            g.add((iri, RDFS.label, Literal(label, lang=lang)))
+        for text, lang in sorted(rec.alt_labels):
+            g.add((iri, SKOS.altLabel, Literal(text, lang=lang)))
+        for prop, value in sorted(rec.identifiers.items()):
+            g.add((iri, prop, Literal(value)))
+        g.add((iri, KG.mentionCount, Literal(len(rec.mentions))))
+        g.add((iri, PROV.wasDerivedFrom, d))
+        for start, end in rec.mentions:
+            m = KGEV[f"m-{digest(key, start, end)}"]
+            g.add((m, RDF.type, KG.Mention))
+            g.add((m, KG.refersTo, iri))
+            g.add((m, KG.text, Literal(doc.text[start:end])))
+            g.add((m, KG.start, Literal(start)))
+            g.add((m, KG.end, Literal(end)))
+            g.add((m, PROV.wasDerivedFrom, d))
+
+    for rel in doc._.relations or []:
+        g.add((rel.head, rel.prop, rel.tail))
+        s = KGEV[f"s-{digest(key, rel.head, rel.prop, rel.tail, rel.sent_start)}"]
+        g.add((s, RDF.type, RDF.Statement))
+        g.add((s, RDF.type, PROV.Entity))
+        g.add((s, RDF.subject, rel.head))
+        g.add((s, RDF.predicate, rel.prop))
+        g.add((s, RDF.object, rel.tail))
+        g.add((s, PROV.wasDerivedFrom, d))
+        g.add((s, KG.sentence, Literal(doc.text[rel.sent_start : rel.sent_end].strip())))
+        g.add((s, KG.start, Literal(rel.sent_start)))
+        g.add((s, KG.end, Literal(rel.sent_end)))
+        g.add((s, KG.confidence, _dec(rel.confidence)))
+        g.add((s, KG.extractor, Literal(f"{EXTRACTOR_VERSION}/{rel.extractor}")))
+        g.add((s, KG.trigger, Literal(rel.trigger)))
+        if rel.role:
+            g.add((s, KG.roleTitle, Literal(rel.role)))
+
+    for f in doc._.facts or []:
+        q = KGEV[f"q-{digest(key, f.start, f.end)}"]
+        g.add((q, RDF.type, KG.Measurement))
+        g.add((q, KG.about, f.about if f.about is not None else d))
+        g.add((q, KG.value, Literal(f.value, datatype=XSD.decimal)))
+        g.add((q, KG.unit, Literal(f.unit)))
+        g.add((q, KG.text, Literal(f.text)))
+        if f.qualifier:
+            g.add((q, KG.qualifier, Literal(f.qualifier)))
+        if f.date:
+            g.add((q, KG.refDate, _date_literal(f.date)))
+        g.add((q, KG.sentence, Literal(doc.text[f.sent_start : f.sent_end].strip())))
+        g.add((q, KG.start, Literal(f.start)))
+        g.add((q, KG.end, Literal(f.end)))
+        g.add((q, KG.confidence, _dec(f.confidence)))
+        g.add((q, PROV.wasDerivedFrom, d))
+
+    # Events take the date their sentence gives.
+    dates = doc._.dates or []
+    for iri, rec in records.items():
+        if rec.type not in _EVENT_TYPES:
+            continue
+        start = min(s for s, _ in rec.mentions)
+        sent = next((s for s in doc.sents if s.start_char <= start < s.end_char), None)
+        if sent is None:
+            continue
+        for dm in dates:
+            if sent.start_char <= dm.start < sent.end_char and dm.value.count("-") == 2:
+                g.add((iri, KG.heldOn, _date_literal(dm.value)))
+                break
+    return g
+
+
+_EVENT_TYPES = {KG.Event, KG.Conference, KG.ProductLaunch, KG.FinancingEvent}
+
+
+def _guess_lang(text: str) -> str:
+    from .script import detect_script
+
+    return detect_script(text)
+
+
+__all__ = ["EXTRACTOR_VERSION", "URIRef", "bind_prefixes", "document_graph"]

@@ -1,0 +1,40 @@
+"""Optional OWL-RL reasoning over a document's graph (``kg build --reason``).
+
+Materialises superclass types and inverse/symmetric relations so a query for
+``schema:Organization`` finds banks without property paths.  Only the new
+triples about the document's own entities are kept: the ontology's own
+axioms stay in the ontology graph.
+"""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph
+from rdflib.namespace import OWL, RDF
+
+from .ontology import load_ontology
+
+
+def materialise(g: Graph) -> Graph:
+    import owlrl
+
+    onto = load_ontology().graph
+    work = Graph()
+    for t in g:
+        work.add(t)
+    for t in onto:
+        work.add(t)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axiom=False).expand(work)
+    subjects = set(g.subjects())
+    out = Graph()
+    for p, ns in g.namespaces():
+        out.bind(p, ns)
+    for s, p, o in work:
+        if (s, p, o) in g:
+            out.add((s, p, o))
+            continue
+        if s not in subjects or isinstance(s, BNode) or isinstance(o, BNode):
+            continue
+        if s == o or p in (OWL.sameAs,) or (p == RDF.type and o in (OWL.Thing, OWL.NamedIndividual)):
+            continue
+        out.add((s, p, o))
+    return out

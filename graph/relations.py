@@ -1,0 +1,340 @@
+"""Relation extraction: typed claims read from what a sentence states.
+
+Rules (``ontology/patterns/relations.yaml``) pair a trigger word with a
+sentence shape; candidate pairs are then checked against the ontology's
+domain and range, which also picks the property when one trigger can mean
+several (發布 a report → ``issued``, 發布 a product → ``launched``).  Two
+entities in the same sentence with no trigger between them are never related:
+co-occurrence is not a relation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import URIRef
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .ontology import Ontology, load_ontology
+from .patterns import load_patterns
+from .vocab import KG
+
+
+@dataclass
+class Relation:
+    head: URIRef
+    prop: URIRef
+    tail: URIRef
+    sent_start: int
+    sent_end: int
+    confidence: float
+    trigger: str
+    extractor: str
+    role: str | None = None
+    spans: tuple[tuple[int, int], tuple[int, int]] = field(default=((0, 0), (0, 0)))
+
+    @property
+    def key(self) -> tuple[URIRef, URIRef, URIRef]:
+        return (self.head, self.prop, self.tail)
+
+
+if not Doc.has_extension("relations"):
+    Doc.set_extension("relations", default=None)
+
+
+class RelationExtractor:
+    def __init__(self, nlp: Language, name: str, patterns: str, entity_patterns: str) -> None:
+        self.onto: Ontology = load_ontology()
+        p = load_patterns(patterns)
+        ep = load_patterns(entity_patterns)
+        self.rules: list[dict[str, Any]] = p["rules"]
+        self.joiners = set(p["joiners"])
+        self.closers = set(p["group_closers"])
+        self.breaks = set(p["clause_breaks"])
+        self.max_obj = int(p["max_object_gap"])
+        self.max_subj = int(p["max_subject_gap"])
+        self.titles = sorted(ep["person_titles"], key=len, reverse=True)
+        self.speech = set(ep["speech_verbs"])
+        self.triggers: list[tuple[str, dict[str, Any]]] = []
+        for rule in self.rules:
+            for t in rule.get("triggers", []):
+                self.triggers.append((t, rule))
+        self.triggers.sort(key=lambda tr: -len(tr[0]))
+
+    # ----------------------------------------------------------------- helpers
+    def _cls(self, doc: Doc, span: Span) -> URIRef:
+        rec = doc._.entities.get(URIRef(span.kb_id_)) if doc._.entities else None
+        return rec.type if rec is not None else KG[span.label_]
+
+    def _groups(self, norm: str, ents: list[Span]) -> list[list[Span]]:
+        groups: list[list[Span]] = []
+        for e in ents:
+            if groups:
+                prev = groups[-1][-1]
+                gap = norm[prev.end_char : e.start_char].strip()
+                if gap in self.joiners or (gap in (",", "，") and len(groups[-1]) >= 1 and self._comma_list(norm, prev, e)):
+                    groups[-1].append(e)
+                    continue
+            groups.append([e])
+        return groups
+
+    @staticmethod
+    def _comma_list(norm: str, a: Span, b: Span) -> bool:
+        # Commas enumerate only inside an explicit list (…等, 包括…) : look ahead for 等 soon after b.
+        tail = norm[b.end_char : b.end_char + 3]
+        return tail.startswith("等") or "包括" in norm[max(0, a.start_char - 6) : a.start_char]
+
+    def _has_break(self, text: str) -> int:
+        return sum(text.count(b) for b in self.breaks)
+
+    def _group_before(self, norm: str, groups: list[list[Span]], pos: int, max_gap: int, max_breaks: int) -> tuple[list[Span], int] | None:
+        for g in reversed(groups):
+            end = g[-1].end_char
+            if end > pos:
+                continue
+            gap = norm[end:pos]
+            nb = self._has_break(gap)
+            if len(gap) > max_gap or nb > max_breaks:
+                return None
+            return g, nb
+        return None
+
+    def _group_after(self, norm: str, groups: list[list[Span]], pos: int, max_gap: int) -> list[Span] | None:
+        for g in groups:
+            start = g[0].start_char
+            if start < pos:
+                continue
+            gap = norm[pos:start]
+            if len(gap) > max_gap or self._has_break(gap):
+                return None
+            return g
+        return None
+
+    def _entity_adjacent_before(self, norm: str, ents: list[Span], pos: int, max_gap: int = 2) -> Span | None:
+        best = None
+        for e in ents:
+            if e.end_char <= pos and pos - e.end_char <= max_gap and set(norm[e.end_char : pos]) <= set("的之 "):
+                best = e
+        return best
+
+    def _entity_adjacent_after(self, norm: str, ents: list[Span], pos: int, max_gap: int = 2) -> Span | None:
+        for e in ents:
+            if e.start_char >= pos and e.start_char - pos <= max_gap and set(norm[pos : e.start_char]) <= set("的之 "):
+                return e
+        return None
+
+    def _emit(self, doc, out, sent, a: Span, b: Span, rule, trigger: str, conf: float, flip_ok: bool = True, role: str | None = None) -> None:
+        if a.kb_id_ == b.kb_id_:
+            return
+        ca, cb = self._cls(doc, a), self._cls(doc, b)
+        for name in rule["properties"]:
+            reverse = name.startswith("^")
+            prop = KG[name.lstrip("^")]
+            h, t, ch, ct = (b, a, cb, ca) if reverse else (a, b, ca, cb)
+            if rule.get("inverse"):
+                h, t, ch, ct = t, h, ct, ch
+            if self.onto.allows(prop, ch, ct):
+                out.append(
+                    Relation(URIRef(h.kb_id_), prop, URIRef(t.kb_id_), sent.start_char, sent.end_char, round(conf, 3),
+                             trigger, f"{rule['form']}:{trigger}", role, ((h.start_char, h.end_char), (t.start_char, t.end_char)))
+                )
+                return
+
+    # ----------------------------------------------------------------- forms
+    def _apply(self, doc: Doc, sent: Span, norm: str, ents: list[Span], groups, pos: int, trigger: str, rule, out) -> None:
+        form = rule["form"]
+        end = pos + len(trigger)
+        conf = float(rule.get("confidence", 0.7))
+        if form in ("svo", "symmetric"):
+            if rule.get("object_before"):
+                obj = self._group_before(norm, groups, pos, 8, 0)
+                if obj is None:
+                    return
+                subj = self._group_before(norm, groups, obj[0][0].start_char, self.max_subj, 2)
+                if subj is None:
+                    return
+                for a in subj[0]:
+                    for b in obj[0]:
+                        self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** subj[1]))
+                return
+            found = self._group_before(norm, groups, pos, self.max_subj, 2)
+            if form == "symmetric" and found and len(found[0]) >= 2:
+                g = found[0]
+                split = 0
+                for i in range(1, len(g)):
+                    if norm[g[i - 1].end_char : g[i].start_char].strip() not in ("、", ",", "，"):
+                        split = i
+                pairs = [(a, b) for a in g[:split] for b in g[split:]] if split else [(g[i], g[j]) for i in range(len(g)) for j in range(i + 1, len(g))]
+                for a, b in pairs:
+                    self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** found[1]))
+                return
+            obj = self._group_after(norm, groups, end, self.max_obj)
+            if found is None or obj is None:
+                return
+            subj, breaks = found
+            # A passive marker between subject and trigger turns the roles around.
+            between = norm[subj[-1].end_char : pos]
+            if form == "svo" and ("被" in between):
+                return
+            for a in subj:
+                for b in obj:
+                    self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9**breaks))
+        elif form == "passive":
+            agent = self._group_before(norm, groups, pos, 8, 0)
+            if agent is None:
+                return
+            start = agent[0][0].start_char
+            marker = norm[max(sent.start_char, start - 2) : start]
+            if "被" not in marker and "由" not in marker:
+                return
+            patient = self._group_before(norm, groups, start - len(marker), self.max_subj, 1)
+            if patient is None:
+                return
+            for a in agent[0]:
+                for b in patient[0]:
+                    self._emit(doc, out, sent, a, b, rule, trigger, conf)
+        elif form == "inner":
+            owner = self._entity_adjacent_before(norm, ents, pos)
+            members = self._group_after(norm, groups, end, 6)
+            if owner is None or members is None:
+                return
+            for b in members:
+                self._emit(doc, out, sent, b, owner, rule, trigger, conf)
+        elif form == "of_prefix":
+            owner = self._entity_adjacent_before(norm, ents, pos)
+            member = self._entity_adjacent_after(norm, ents, end)
+            if owner is not None and member is not None:
+                self._emit(doc, out, sent, member, owner, rule, trigger, conf)
+        elif form == "copula_of":
+            owner = self._entity_adjacent_before(norm, ents, pos)
+            if owner is None:
+                return
+            found = self._group_before(norm, groups, owner.start_char, 6, 0)
+            if found is None:
+                return
+            gap = norm[found[0][-1].end_char : owner.start_char]
+            if not any(c in gap for c in ("是", "为", "系", "作为")):
+                return
+            for a in found[0]:
+                self._emit(doc, out, sent, a, owner, rule, trigger, conf)
+        elif form == "led":
+            leader = self._entity_adjacent_before(norm, ents, pos, 1)
+            if leader is None:
+                return
+            k = norm.find("成立", end, sent.end_char)
+            if k < 0:
+                return
+            founded = self._group_after(norm, groups, k + 2, 3)
+            if founded:
+                for b in founded:
+                    self._emit(doc, out, sent, leader, b, rule, trigger, conf)
+        elif form == "for_client":
+            found = self._group_before(norm, groups, pos, 8, 0)
+            if found is None:
+                return
+            clients = found[0]
+            start = clients[0].start_char
+            marker = norm[max(sent.start_char, start - 1) : start]
+            if marker not in ("为", "给", "向"):
+                return
+            provider = self._group_before(norm, groups, start - 1, self.max_subj, 2)
+            if provider is None:
+                return
+            for a in clients:
+                for b in provider[0]:
+                    self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** provider[1]))
+
+    def _titles(self, doc: Doc, sent: Span, norm: str, ents: list[Span], rule, out) -> None:
+        for i, p in enumerate(ents):
+            if p.label_ != "Person" and self._cls(doc, p) != KG.Person:
+                continue
+            for j in range(i - 1, -1, -1):
+                o = ents[j]
+                gap = norm[o.end_char : p.start_char]
+                if len(gap) > 16:
+                    break
+                rest = gap
+                found = []
+                for t in self.titles:
+                    if t in rest:
+                        found.append((gap.find(t), t))
+                        rest = rest.replace(t, " ")
+                rest = re.sub(r"[的、\s前原兼及和]", "", rest)
+                if found and not rest:
+                    role = "、".join(t for _, t in sorted(found))
+                    self._emit(doc, out, sent, p, o, rule, role, float(rule.get("confidence", 0.85)), role=doc.text[o.end_char : p.start_char].strip("的、 "))
+                break
+
+    def _at_event(self, doc: Doc, sent: Span, norm: str, ents: list[Span], rule, out) -> None:
+        for i, p in enumerate(ents):
+            if self._cls(doc, p) != KG.Person:
+                continue
+            for e in ents[i + 1 : i + 3]:
+                if not self.onto.is_a(self._cls(doc, e), KG.Event):
+                    continue
+                gap = norm[p.end_char : e.start_char]
+                after = norm[e.end_char : e.end_char + 6]
+                if "在" in gap and len(gap) <= 6 and (any(after.find(v) >= 0 for v in self.speech) or after[:2] in ("期间", "上", "现场")):
+                    self._emit(doc, out, sent, p, e, rule, "在…上", float(rule.get("confidence", 0.75)))
+
+    def _event_places(self, doc: Doc, sent: Span, norm: str, ents: list[Span], out) -> None:
+        for e in ents:
+            if not self.onto.is_a(self._cls(doc, e), KG.Event):
+                continue
+            best = None
+            for p in ents:
+                if p is e or not self.onto.is_a(self._cls(doc, p), KG.Place):
+                    continue
+                d = e.start_char - p.end_char if p.end_char <= e.start_char else p.start_char - e.end_char
+                if 0 <= d <= 12 and (best is None or d < best[0]):
+                    best = (d, p)
+            if best:
+                rule = {"form": "event_place", "properties": ["heldIn"]}
+                self._emit(doc, out, sent, e, best[1], rule, "place", 0.7)
+
+    def __call__(self, doc: Doc) -> Doc:
+        out: list[Relation] = []
+        norm = doc._.norm_text or doc.text
+        title_rule = next((r for r in self.rules if r["form"] == "title"), None)
+        event_rule = next((r for r in self.rules if r["form"] == "at_event"), None)
+        for sent in doc.sents:
+            ents = [e for e in doc.ents if e.start >= sent.start and e.end <= sent.end and e.kb_id_]
+            if len(ents) < 2:
+                continue
+            groups = self._groups(norm, ents)
+            covered = bytearray(len(doc.text) + 1)
+            for e in ents:
+                covered[e.start_char : e.end_char] = b"\x01" * (e.end_char - e.start_char)
+            seen_pos: set[tuple[int, str]] = set()
+            s_text = norm[sent.start_char : sent.end_char]
+            for trigger, rule in self.triggers:
+                for m in re.finditer(re.escape(trigger), s_text):
+                    pos = sent.start_char + m.start()
+                    if any(covered[pos : pos + len(trigger)]):
+                        continue
+                    key = (pos, rule["form"] + ",".join(rule["properties"]))
+                    if any(k[1] == key[1] and k[0] <= pos < k[0] + 4 for k in seen_pos):
+                        continue
+                    seen_pos.add(key)
+                    self._apply(doc, sent, norm, ents, groups, pos, trigger, rule, out)
+            if title_rule:
+                self._titles(doc, sent, norm, ents, title_rule, out)
+            if event_rule:
+                self._at_event(doc, sent, norm, ents, event_rule, out)
+            self._event_places(doc, sent, norm, ents, out)
+        # One claim per (head, property, tail, sentence): keep the most confident reading.
+        best: dict[tuple, Relation] = {}
+        for r in out:
+            k = (*r.key, r.sent_start)
+            if k not in best or r.confidence > best[k].confidence:
+                best[k] = r
+        doc._.relations = sorted(best.values(), key=lambda r: (r.sent_start, str(r.head), str(r.prop), str(r.tail)))
+        return doc
+
+
+@Language.factory("cnfinkg_relations", default_config={"patterns": "relations.yaml", "entity_patterns": "entities.yaml"})
+def make_relation_extractor(nlp: Language, name: str, patterns: str, entity_patterns: str) -> RelationExtractor:
+    return RelationExtractor(nlp, name, patterns, entity_patterns)

@@ -1,0 +1,172 @@
+"""The store: an embedded on-disk Oxigraph database used through rdflib (oxrdflib).
+
+Each document's triples live in a named graph called after the document, so
+rebuilding a document replaces exactly its facts and removing it keeps facts
+another document also supports.  Queries see the union of all graphs.  Writes
+of one document are one SPARQL Update, which Oxigraph applies atomically: a
+build killed half way leaves every document either fully in or fully out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from .rdf import bind_prefixes
+from .vocab import KG, ONTOLOGY_GRAPH, sparql_prefixes
+
+DEFAULT_STORE = Path("kg-store")
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or written, with a one-line reason."""
+
+
+class StoreLockedError(StoreError):
+    pass
+
+
+def _open_ox(location: Path | None, read_only: bool) -> ox.Store:
+    if location is None:
+        return ox.Store()
+    try:
+        if read_only:
+            if not location.exists():
+                raise StoreError(f"{location}: no store here yet (run `kg build` first)")
+            return ox.Store.read_only(str(location))
+        location.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(location))
+    except OSError as exc:
+        msg = str(exc)
+        if "lock" in msg.lower() or "resource temporarily unavailable" in msg.lower():
+            raise StoreLockedError(f"{location}: store is locked by another writer (a build is running?)") from None
+        raise StoreError(f"{location}: cannot open store ({msg.splitlines()[0]})") from None
+
+
+def _nt_term(t) -> str:
+    return t.n3()
+
+
+class GraphStore:
+    """A dataset of per-document named graphs with a union view for queries."""
+
+    def __init__(self, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> None:
+        self.location = Path(location) if location is not None else None
+        self.read_only = read_only
+        self.ox = _open_ox(self.location, read_only)
+        self.dataset = Dataset(store=OxigraphStore(store=self.ox), default_union=True)
+        bind_prefixes(self.dataset)
+
+    # -- writing ----------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError("store opened read-only")
+
+    def replace_document(self, doc_iri: URIRef, graph: Graph) -> None:
+        """Swap a document's graph for a new one in a single transaction."""
+        self._check_writable()
+        body = "\n".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in graph)
+        update = f"DROP SILENT GRAPH <{doc_iri}> ;\nINSERT DATA {{ GRAPH <{doc_iri}> {{\n{body}\n}} }}"
+        self.ox.update(update)
+
+    def remove_document(self, doc_iri: URIRef) -> bool:
+        self._check_writable()
+        node = ox.NamedNode(str(doc_iri))
+        if not self.ox.contains_named_graph(node):
+            return False
+        self.ox.update(f"DROP GRAPH <{doc_iri}>")
+        return True
+
+    def load_ontology(self, graph: Graph) -> None:
+        """Keep the ontology in its own graph so class hierarchies are queryable."""
+        self.replace_document(ONTOLOGY_GRAPH, graph)
+
+    def flush(self) -> None:
+        if self.location is not None and not self.read_only:
+            self.ox.flush()
+
+    # -- reading ----------------------------------------------------------
+    def documents(self) -> dict[URIRef, str]:
+        """Document IRI -> content hash, to skip unchanged documents."""
+        q = sparql_prefixes() + "SELECT ?d ?h WHERE { GRAPH ?d { ?d kg:contentHash ?h } }"
+        return {URIRef(r["d"].value): r["h"].value for r in self.ox.query(q)}
+
+    def document_graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode) and URIRef(g.value) != ONTOLOGY_GRAPH)
+
+    def query(self, sparql: str, bindings: dict[str, object] | None = None):
+        return self.dataset.query(sparql, initBindings=bindings or {})
+
+    def update(self, sparql: str) -> None:
+        self._check_writable()
+        self.ox.update(sparql)
+
+    def triples(self, include_ontology: bool = False) -> Iterator[tuple]:
+        """Distinct triples of the union of document graphs, sorted for deterministic output."""
+        seen = set()
+        for q in self.ox.quads_for_pattern(None, None, None, None):
+            if not include_ontology and isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == str(ONTOLOGY_GRAPH):
+                continue
+            seen.add((q.subject, q.predicate, q.object))
+        yield from sorted(seen, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+
+    def union_graph(self, include_ontology: bool = False) -> Graph:
+        from oxrdflib._converter import from_ox
+
+        g = bind_prefixes(Graph())
+        for s, p, o in self.triples(include_ontology):
+            g.add((from_ox(s), from_ox(p), from_ox(o)))
+        return g
+
+    def quads(self, include_ontology: bool = False) -> Iterable:
+        for q in self.ox.quads_for_pattern(None, None, None, None):
+            if not include_ontology and isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == str(ONTOLOGY_GRAPH):
+                continue
+            yield q
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.triples())
+
+    def stats(self) -> dict[str, int]:
+        q = sparql_prefixes() + """
+        SELECT
+          (COUNT(DISTINCT ?doc) AS ?documents)
+          WHERE { ?doc a kg:NewsArticle }"""
+        docs = int(next(iter(self.ox.query(q)))["documents"].value)
+        ent_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kg:mentionCount ?c }"
+        ents = int(next(iter(self.ox.query(ent_q, use_default_graph_as_union=True)))["n"].value)
+        rel_q = sparql_prefixes() + "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o } }"
+        rels = int(next(iter(self.ox.query(rel_q, use_default_graph_as_union=True)))["n"].value)
+        ev_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE { ?st a rdf:Statement }"
+        evid = int(next(iter(self.ox.query(ev_q, use_default_graph_as_union=True)))["n"].value)
+        m_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a kg:Measurement }"
+        meas = int(next(iter(self.ox.query(m_q, use_default_graph_as_union=True)))["n"].value)
+        docs = int(next(iter(self.ox.query(sparql_prefixes() + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:NewsArticle }", use_default_graph_as_union=True)))["n"].value)
+        return {
+            "documents": docs,
+            "entities": ents,
+            "relations": rels,
+            "evidence": evid,
+            "measurements": meas,
+            "triples": len(self),
+        }
+
+    def close(self) -> None:
+        self.flush()
+        try:
+            self.dataset.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+__all__ = ["DEFAULT_STORE", "GraphStore", "KG", "Literal", "StoreError", "StoreLockedError"]

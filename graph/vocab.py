@@ -1,0 +1,75 @@
+"""RDF namespaces of the project.
+
+Every IRI the package writes is minted from one of these namespaces, so a
+reader can find the whole naming scheme in one place and no module
+concatenates IRI strings by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+KG = Namespace("https://w3id.org/cnfinkg/ontology#")
+KGID = Namespace("https://w3id.org/cnfinkg/id/")
+KGDOC = Namespace("https://w3id.org/cnfinkg/doc/")
+KGEV = Namespace("https://w3id.org/cnfinkg/evidence/")
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+
+#: The graph that holds the ontology and knowledge-base schema inside a store.
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/cnfinkg/ontology")
+
+PREFIXES: dict[str, Namespace] = {
+    "kg": KG,
+    "kgid": KGID,
+    "kgdoc": KGDOC,
+    "kgev": KGEV,
+    "schema": SCHEMA,
+    "org": ORG,
+    "prov": Namespace(str(PROV)),
+    "skos": Namespace(str(SKOS)),
+    "rdfs": Namespace(str(RDFS)),
+    "rdf": Namespace(str(RDF)),
+    "owl": Namespace(str(OWL)),
+    "xsd": Namespace(str(XSD)),
+}
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = ROOT / "ontology"
+
+__all__ = [
+    "KG",
+    "KGDOC",
+    "KGEV",
+    "KGID",
+    "ONTOLOGY_DIR",
+    "ONTOLOGY_GRAPH",
+    "ORG",
+    "PREFIXES",
+    "SCHEMA",
+    "digest",
+    "slugify",
+    "sparql_prefixes",
+]
+
+
+def digest(*parts: object, length: int = 12) -> str:
+    """Stable short hash: IRIs must not change between runs or machines."""
+    h = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:length]
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    return _SLUG_RE.sub("-", text.lower()).strip("-")
+
+
+def sparql_prefixes() -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
