@@ -124,6 +124,10 @@ class KnowledgeGraph:
         docs = list(_documents(sources, report, on_warning, max_bytes or MAX_BYTES))
         nlp = get_pipeline(use_statistical)
         known = self.store.documents() if not force else {}
+        if docs:
+            from .ontology import load_ontology
+
+            self.store.load_ontology(load_ontology().graph)
         entity_iris: set[URIRef] = set()
         for i, doc_meta in enumerate(docs):
             if progress:

@@ -23,7 +23,7 @@ from .query import QueryError
 from .store import DEFAULT_STORE, StoreError, StoreLockedError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge graphs from Chinese financial news.")
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INVALID = 1

@@ -197,7 +197,7 @@ class EntityRecognizer:
                             continue
                     elif suffix in self.weak and not self._has_proper(list(toks)):
                         continue
-                    elif not own_prefix and not self._has_proper(body):
+                    elif not own_prefix and not self._has_proper(body) and not 1 <= sum(self._tnorm(x) not in self.generic for x in body) <= 2:
                         continue
                     if kind == "product" and self.kb is not None and self.kb.lookup(head):
                         continue  # 支付寶App: the known name is the entity, App is its form
@@ -333,7 +333,7 @@ class EntityRecognizer:
         if j >= 2:
             prev = toks[j - 2]
             pt = self._tnorm(prev)
-            if len(pt) == 1 and pt in self.surnames and 1 <= len(t) <= 2 and all(_is_han(c) for c in t) and tok.tag_ not in ("v", "p", "c", "uj", "d"):
+            if len(pt) == 1 and pt in self.surnames and 1 <= len(t) <= 2 and all(_is_han(c) for c in t) and tok.tag_ not in ("v", "p", "c", "uj"):
                 return prev.idx, tok.idx + len(tok.text)
         return None
 

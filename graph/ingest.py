@@ -8,7 +8,6 @@ offsets refer to, or raises :class:`InputError` with a one-line reason.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -92,42 +91,59 @@ def _cjk_ratio(text: str) -> float:
     return good / len(text)
 
 
+def _bom_decode(data: bytes, name: str) -> str | None:
+    """Text of a file that starts with a byte-order mark, or ``None`` without one."""
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc)
+            except UnicodeDecodeError as exc:
+                label = "UTF-8" if enc == "utf-8" else "UTF-16"
+                raise InputError(f"{name}: starts with a {label} byte-order mark but is not valid {label} (byte {exc.start + len(bom)})") from None
+    return None
+
+
+def _garbled(text: str) -> bool:
+    """Control, unassigned or private-use characters: what a wrong decoding of binary data yields."""
+    import unicodedata
+
+    sample = text[:8192]
+    if not sample:
+        return False
+    bad = sum(1 for c in sample if (c < " " and c not in "\t\n\r\f\x1b") or unicodedata.category(c) in ("Cn", "Co", "Cs"))
+    return bad / len(sample) > 0.05
+
+
 def decode(data: bytes, name: str = "input") -> str:
-    """Decode bytes from UTF-8 (with or without BOM), GBK/GB18030, Big5 or UTF-16.
+    """Decode bytes from UTF-8 (with or without BOM), GBK/GB18030, Big5 or UTF-16 (with BOM).
 
     Each candidate must decode strictly; among those that do, the one whose
     characters are most plausibly Chinese/ASCII wins.  That separates Big5
-    from GB18030, which accept many of the same byte sequences.
+    from GB18030, which accept many of the same byte sequences.  Anything
+    else -- binary data, other encodings -- raises :class:`InputError`: a
+    guessed single-byte decoding would only put mojibake into the graph.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if _looks_binary(data):
-        raise InputError(f"{name}: looks like a binary file, not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    scored: list[tuple[float, int, str]] = []
-    for i, enc in enumerate(("gb18030", "big5")):
+    text = _bom_decode(data, name)
+    if text is None:
+        if _looks_binary(data):
+            raise InputError(f"{name}: looks like a binary file, not text")
         try:
-            text = data.decode(enc)
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
-            continue
-        common = sum(1 for c in text if c in _COMMON)
-        scored.append((common / max(1, len(text)) + _cjk_ratio(text), -i, text))
-    if scored:
-        return max(scored)[2]
-    try:
-        import charset_normalizer
-
-        best = charset_normalizer.from_bytes(data).best()
-        if best is not None and best.encoding:
-            return str(best)
-    except Exception:  # noqa: BLE001 - detector failure means "unknown encoding"
-        pass
-    raise InputError(f"{name}: not valid UTF-8, GB18030 or Big5 text")
+            scored: list[tuple[float, int, str]] = []
+            for i, enc in enumerate(("gb18030", "big5")):
+                try:
+                    cand = data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                common = sum(1 for c in cand if c in _COMMON)
+                scored.append((common / max(1, len(cand)) + _cjk_ratio(cand), -i, cand))
+            if not scored:
+                raise InputError(f"{name}: not valid UTF-8, GB18030 or Big5 text") from None
+            text = max(scored)[2]
+    if _garbled(text):
+        raise InputError(f"{name}: looks like a binary file, not text")
+    return text
 
 
 # Frequent characters in both scripts; their share tells a right decoding from a wrong one.
@@ -186,7 +202,7 @@ def html_to_text(markup: str) -> tuple[str, str | None]:
     parser = _TextFromHTML()
     parser.feed(markup)
     parser.close()
-    return parser.text(), (html.unescape(parser.title) if parser.title else None)
+    return parser.text(), (parser.title or None)  # charrefs are already converted
 
 
 def _looks_like_html(text: str) -> bool:
@@ -194,9 +210,54 @@ def _looks_like_html(text: str) -> bool:
     return "<html" in head or "<!doctype html" in head or ("<p>" in head and "</p>" in head)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Drop characters RDF literals and XML cannot carry (C0 controls, lone surrogates)."""
+    return _CONTROL.sub("", text.replace("\v", "\n").replace("\f", "\n"))
+
+
+def _iso_date(value: object) -> str | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` from a front-matter date; ``None`` if it is not one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    m = re.match(r"\s*(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2}))?)?", str(value))
+    if not m:
+        return None
+    y, mo, d = m.group(1), m.group(2), m.group(3)
+    try:
+        if d:
+            return dt.date(int(y), int(mo), int(d)).isoformat()
+        if mo:
+            return f"{y}-{int(mo):02d}" if 1 <= int(mo) <= 12 else y
+    except ValueError:
+        return f"{y}-{int(mo):02d}" if 1 <= int(mo) <= 12 else y
+    return y
+
+
+_KEY_OK = re.compile(r"[\w.~\-]+")
+
+
+def _doc_key(value: object, default: str) -> str:
+    """The document key from front matter ``id:``, made safe for an IRI; else ``default``."""
+    if value is None or str(value).strip() == "":
+        return default
+    raw = str(value).strip()
+    if _KEY_OK.fullmatch(raw):
+        return raw
+    slug = slugify(raw)
+    return f"{slug}-{digest(raw, length=8)}" if slug else digest(raw, length=16)
+
+
 def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | None = None) -> Document:
     """Split metadata from body.  Offsets in the graph refer to the returned body."""
     meta: dict[str, object] = dict(sidecar or {})
+    text = _clean(text)
     if path and Path(path).suffix.lower() in {".html", ".htm"} or _looks_like_html(text):
         text, title = html_to_text(text)
         if title:
@@ -221,16 +282,14 @@ def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | Non
             n += 1
         if n:
             text = "\n".join(lines[n:])
-    published = meta.get("published") or meta.get("date")
-    if isinstance(published, dt.date):
-        published = published.isoformat()
+    published = _iso_date(meta.get("published") or meta.get("date"))
     title = meta.get("title")
     if not title:
         first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
         title = first[:120] or None
     return Document(
         text=text,
-        key=str(meta.get("id") or key),
+        key=_doc_key(meta.get("id"), key),
         title=str(title) if title else None,
         source=str(meta["source"]) if meta.get("source") else None,
         published=str(published) if published else None,
@@ -240,28 +299,61 @@ def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | Non
     )
 
 
-def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document | None:
-    """One file to a Document; ``None`` for an empty file (callers warn and skip)."""
+def _mb(n: float) -> str:
+    return f"{n / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def read_bytes_limited(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A file's bytes, refusing (without reading it all) one over ``max_bytes``."""
+    import stat as _stat
+
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if _stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path}: is a directory")
+        if not _stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path}: not a regular file")
+        if st.st_size > max_bytes:
+            raise InputError(f"{path}: {_mb(st.st_size)} MB is over the {_mb(max_bytes)} MB limit per document (--max-mb)")
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # the file may have grown since stat()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    if size > max_bytes:
-        raise InputError(f"{path}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit per document (--max-mb)")
-    data = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{path}: over the {_mb(max_bytes)} MB limit per document (--max-mb)")
+    return data
+
+
+def _read_sidecar(path: Path) -> dict | None:
+    """Metadata from ``name.yaml``/``.yml``/``.json`` next to the document, if there is one."""
+    import json
+
+    for ext in (".yaml", ".yml", ".json"):
+        side = path.with_suffix(ext)
+        if side == path or not side.is_file():
+            continue
+        try:
+            raw = decode(read_bytes_limited(side, 1024 * 1024), str(side))
+            data = json.loads(raw) if ext == ".json" else yaml.safe_load(raw)
+        except InputError:
+            raise
+        except (ValueError, yaml.YAMLError) as exc:
+            raise InputError(f"{side}: metadata file is not valid {'JSON' if ext == '.json' else 'YAML'} ({exc.__class__.__name__})") from None
+        return data if isinstance(data, dict) else None
+    return None
+
+
+def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document | None:
+    """One file to a Document; ``None`` for an empty file (callers warn and skip)."""
+    data = read_bytes_limited(path, max_bytes)
     text = decode(data, str(path))
     if not text.strip():
         return None
-    sidecar = None
-    for ext in (".yaml", ".yml", ".json"):
-        side = path.with_suffix(ext)
-        if side.exists() and side != path:
-            import json
-
-            raw = side.read_text(encoding="utf-8")
-            sidecar = json.loads(raw) if ext == ".json" else yaml.safe_load(raw)
-            break
-    doc = parse_text(text, key_for_path(path), str(path), sidecar if isinstance(sidecar, dict) else None)
+    doc = parse_text(text, key_for_path(path), str(path), _read_sidecar(path))
     return doc if doc.text.strip() else None
 
 

@@ -65,7 +65,13 @@ def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
             break
     import jieba
 
-    words = [w for w in jieba.cut(simp) if w.strip()]
+    # Without HMM, unknown names fall apart into single characters; pair those up (融聯易雲 → 融聯 易雲).
+    words: list[str] = []
+    for w in (w for w in jieba.cut(simp, HMM=False) if w.strip()):
+        if len(w) == 1 and not w.isascii() and words and len(words[-1]) == 1 and not words[-1].isascii():
+            words[-1] += w
+        else:
+            words.append(w)
     parts = []
     for w in words:
         if w.isascii():
@@ -185,6 +191,9 @@ class EntityLinker:
             rec.labels["zh-Hans"] = to_simplified(hant)
         elif hans and not hant:
             rec.labels["zh-Hant"] = to_traditional(hans)
+        if not hant and not hans and "en" in rec.labels:
+            # A Latin-script name (OceanBase, IBM) is also its name in Chinese text.
+            rec.labels["zh-Hant"] = rec.labels["zh-Hans"] = rec.labels["en"]
         if "en" not in rec.labels:
             base = rec.labels.get("zh-Hans") or rec.labels.get("zh-Hant") or ""
             rec.labels["en"] = english_name(base, rec.type, self.suffix_en) if base else str(rec.iri).rsplit("/", 1)[-1]

@@ -91,6 +91,21 @@ def parse_binding(text: str) -> tuple[str, URIRef | Literal]:
     return var, Literal(value)
 
 
+def inject_values(sparql: str, bindings: dict[str, object]) -> str:
+    """Bind variables by a VALUES block opening the WHERE clause, so FILTERs inside it see the values."""
+    from rdflib.term import Node
+
+    terms = " ".join(v.n3() if isinstance(v, Node) else Literal(v).n3() for v in bindings.values())
+    names = " ".join(f"?{k.lstrip('?$')}" for k in bindings)
+    block = f" VALUES ({names}) {{ ({terms}) }} "
+    m = re.search(r"\bWHERE\s*\{", sparql, re.I)
+    if m is None:
+        m = re.search(r"\b(ASK|SELECT[^{]*)\{", sparql, re.I)
+    if m is None:
+        raise QueryError("cannot bind variables: the query has no WHERE clause")
+    return sparql[: m.end()] + block + sparql[m.end() :]
+
+
 def syntax_error_message(exc: Exception, sparql: str) -> str:
     msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     m = re.search(r"(\d+):(\d+)", msg)

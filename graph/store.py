@@ -99,7 +99,12 @@ class GraphStore:
         return sorted(URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode) and URIRef(g.value) != ONTOLOGY_GRAPH)
 
     def query(self, sparql: str, bindings: dict[str, object] | None = None):
-        return self.dataset.query(sparql, initBindings=bindings or {})
+        """rdflib's query API over Oxigraph (union of all graphs); bindings become an inline VALUES block."""
+        if bindings:
+            from .query import inject_values
+
+            sparql = inject_values(sparql, bindings)
+        return self.dataset.query(sparql)
 
     def update(self, sparql: str) -> None:
         self._check_writable()
@@ -117,9 +122,14 @@ class GraphStore:
     def union_graph(self, include_ontology: bool = False) -> Graph:
         from oxrdflib._converter import from_ox
 
+        from rdflib.namespace import XSD
+
         g = bind_prefixes(Graph())
         for s, p, o in self.triples(include_ontology):
-            g.add((from_ox(s), from_ox(p), from_ox(o)))
+            obj = from_ox(o)
+            if isinstance(obj, Literal) and obj.datatype == XSD.string:
+                obj = Literal(str(obj))  # RDF 1.1: the same term; rdflib compares them as different
+            g.add((from_ox(s), from_ox(p), obj))
         return g
 
     def quads(self, include_ontology: bool = False) -> Iterable:

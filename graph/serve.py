@@ -1,0 +1,714 @@
+"""A local SPARQL 1.1 Protocol endpoint over the store (``kg serve``).
+
+Standard library only: a :class:`http.server.ThreadingHTTPServer` answers at
+``/sparql`` (and ``/query``) with
+
+* ``GET ?query=…``, ``POST`` ``application/x-www-form-urlencoded`` (``query=…``)
+  and ``POST`` ``application/sparql-query``;
+* SELECT/ASK results as ``application/sparql-results+json`` (default),
+  ``application/sparql-results+xml``, ``text/csv`` or ``text/tab-separated-values``;
+  CONSTRUCT/DESCRIBE as ``text/turtle`` (default), ``application/n-triples``,
+  ``application/ld+json`` or ``application/rdf+xml`` — chosen by the ``Accept``
+  header (or a ``format``/``output`` parameter, as SPARQLWrapper sends).
+
+Safety, since anything that can reach the port can send a query:
+
+* the store is opened read-only; SPARQL Update is refused (403) unless the
+  server was started with ``allow_update``, and even then only at ``/update``;
+* ``SERVICE`` (federation: the server would make HTTP requests), ``LOAD``
+  (fetches a document) and ``file:`` IRIs are refused (403) before anything runs;
+* requests larger than ``max_request_bytes`` get 413;
+* every query runs in its own forked process that is killed after
+  ``timeout`` seconds (503): Oxigraph cannot interrupt a query from Python,
+  and killing a process is a real bound on CPU and memory;
+* the server binds loopback by default and, when it does, only accepts
+  ``Host: localhost/127.0.0.1/[::1]`` (no DNS rebinding from a web page);
+* malformed SPARQL gets 400 with Oxigraph's parser message (line:column).
+
+One log line per request goes to the ``graph.serve`` logger.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import multiprocessing as mp
+import os
+import re
+import socket
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pyoxigraph as ox
+
+from .vocab import PREFIXES
+
+log = logging.getLogger("graph.serve")
+
+QUERY_PATHS = ("/sparql", "/query")
+UPDATE_PATH = "/update"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7878
+#: Bound on the time a client may take to send its request (slow clients hold a thread).
+SOCKET_TIMEOUT = 30.0
+
+_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+class RequestRefused(Exception):
+    """A request the endpoint will not run, with the HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# -- looking at SPARQL text without running it ------------------------------------------
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Strings (long forms first), IRIs (IRIREF has no spaces, so '<' as less-than is not one), comments.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
+    r"|#[^\n\r]*",
+    re.S,
+)
+# What is left: variables, prefixed names / blank nodes, language tags, words, numbers, punctuation.
+_TOKEN = re.compile(
+    r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+"
+    r"|(?P<pname>[\w\-.]*:[\w\-.:%\\\u00B7\u0300-\u036F\u203F-\u2040]*)"
+    r"|@[A-Za-z0-9\-]+"
+    r"|(?P<word>\w+)"
+    r"|\S"
+)
+_QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_UPDATE_FORMS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+@dataclass(frozen=True)
+class Inspection:
+    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE
+    uses_service: bool
+    uses_load: bool
+    file_iris: tuple[str, ...]
+
+
+def unescape_codepoints(text: str) -> str:
+    """SPARQL decodes ``\\uXXXX`` escapes before parsing, so checks must look at the decoded text."""
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def inspect_sparql(text: str) -> Inspection:
+    """Query form and dangerous features of SPARQL text, conservatively.
+
+    Keywords are looked for in the text with strings, IRIs and comments removed;
+    a word or a prefixed name's prefix that merely *contains* ``SERVICE`` or
+    ``LOAD`` counts too (Oxigraph's parser needs no space after a keyword), so
+    the check can refuse an odd query but not miss a federated one.
+    """
+    decoded = unescape_codepoints(text)
+    files: list[str] = []
+
+    def blank(m: re.Match[str]) -> str:
+        iri = m.group("iri")
+        if iri is not None and iri[1:].lower().startswith("file:"):
+            files.append(iri[1:-1])
+        return " "
+
+    rest = _OPAQUE.sub(blank, decoded)
+    service = load = False
+    form = ""
+    for m in _TOKEN.finditer(rest):
+        word = m.group("word")
+        pname = m.group("pname")
+        part = word if word is not None else pname.split(":", 1)[0] if pname is not None else ""
+        upper = part.upper()
+        if "SERVICE" in upper:
+            service = True
+        if "LOAD" in upper:
+            load = True
+        if form:
+            continue
+        if word is not None and upper not in ("PREFIX", "BASE"):  # the prologue's names and IRIs are skipped
+            form = upper if upper in _QUERY_FORMS else "UPDATE" if upper in _UPDATE_FORMS else upper
+    return Inspection(form or "", service, load, tuple(files))
+
+
+# -- content negotiation ------------------------------------------------------------------
+
+_RESULT_TYPES: dict[str, ox.QueryResultsFormat] = {  # in order of preference for wildcards like text/*
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "application/xml": ox.QueryResultsFormat.XML,
+    "text/xml": ox.QueryResultsFormat.XML,
+}
+_GRAPH_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "text/n3": ox.RdfFormat.TURTLE,  # Turtle is valid N3
+    "text/rdf+n3": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/xml": ox.RdfFormat.RDF_XML,
+}
+_FORMAT_PARAM = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "n3": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nt": "application/n-triples",
+    "json-ld": "application/ld+json",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+}
+_DEFAULT_TYPE = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
+                 "CONSTRUCT": "text/turtle", "DESCRIBE": "text/turtle"}
+
+
+def _accepted(header: str) -> list[str]:
+    """Media ranges of an Accept header, best first (stable for equal q)."""
+    ranges: list[tuple[float, int, str]] = []
+    for i, item in enumerate(header.split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        if not parts[0]:
+            continue
+        q = 1.0
+        for p in parts[1:]:
+            if p.lower().startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranges.append((-q, i, parts[0].lower()))
+    return [r for _, _, r in sorted(ranges)]
+
+
+def negotiate(form: str, accept: str | None, format_params: list[str]) -> str | None:
+    """The media type to answer with, or None when nothing acceptable is supported (406)."""
+    table: dict[str, Any] = _GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else _RESULT_TYPES
+    default = _DEFAULT_TYPE[form]
+    for value in format_params:  # SPARQLWrapper & co. send format=json / output=csv as well
+        mt = _FORMAT_PARAM.get(value.strip().lower(), value.strip().lower())
+        if form in ("CONSTRUCT", "DESCRIBE") and mt == "application/sparql-results+xml":
+            mt = "application/rdf+xml"
+        if mt in table:
+            return mt
+    if not accept:
+        return default
+    for mt in _accepted(accept):
+        if mt in table:
+            return mt
+        if mt == "*/*" or (mt.endswith("/*") and default.startswith(mt[:-1])):
+            return default
+        if mt.endswith("/*"):
+            for candidate in table:
+                if candidate.startswith(mt[:-1]):
+                    return candidate
+    return None
+
+
+def content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") or media_type.endswith("json") else media_type
+
+
+# -- running one operation in a worker process ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    store: str
+    text: str
+    form: str
+    media_type: str = ""
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+def _execute(job: Job) -> bytes:
+    """Run in the worker: open the store, run the query or update, serialise the answer."""
+    if job.form == "UPDATE":
+        store = ox.Store(job.store)
+        store.update(job.text, prefixes=_PREFIXES)
+        store.flush()
+        del store
+        return b""
+    store = ox.Store.read_only(job.store)
+    kwargs: dict[str, Any] = {"prefixes": _PREFIXES}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    result = store.query(job.text, **kwargs)
+    if isinstance(result, ox.QueryTriples):
+        fmt = _GRAPH_TYPES[job.media_type]
+        prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+        return ox.serialize(list(result), None, fmt, prefixes=prefixes) or b""
+    if job.media_type not in _RESULT_TYPES:  # the text said CONSTRUCT but the parser disagrees
+        raise ValueError("cannot serialise these results as " + job.media_type)
+    return result.serialize(format=_RESULT_TYPES[job.media_type]) or b""
+
+
+def _worker(job: Job, conn: Any) -> None:  # pragma: no cover - runs in the forked child
+    try:
+        try:
+            conn.send(("ok", _execute(job)))
+        except SyntaxError as exc:
+            conn.send(("syntax", str(exc)))
+        except OSError as exc:
+            conn.send(("store", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported to the client as 400/500
+            conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
+        conn.close()
+    finally:
+        os._exit(0)  # skip atexit handlers and buffered-stream flushes inherited from the server
+
+
+def run_job(job: Job, timeout: float) -> bytes:
+    """Run ``job`` in a child process; kill it after ``timeout`` seconds.
+
+    Queries fork (cheap: nothing to import); updates spawn a fresh interpreter,
+    since a read-write RocksDB in a forked child can wait forever for background
+    threads that only existed in its parent.
+    """
+    ctx = mp.get_context("spawn" if job.form == "UPDATE" else "fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: the child only runs Oxigraph
+        proc = ctx.Process(target=_worker, args=(job, sender), daemon=True)
+        proc.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout if timeout > 0 else None):
+            proc.kill()
+            raise RequestRefused(HTTPStatus.SERVICE_UNAVAILABLE, f"query stopped after the time limit of {timeout:g} s")
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            raise RequestRefused(HTTPStatus.INTERNAL_SERVER_ERROR, "the query process died (out of memory?)") from None
+    finally:
+        receiver.close()
+        proc.join(5)
+        if proc.is_alive():  # pragma: no cover
+            proc.kill()
+            proc.join()
+    if status == "ok":
+        return payload
+    if status == "syntax":
+        kind = "SPARQL Update" if job.form == "UPDATE" else "SPARQL"
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, f"{kind} syntax error: {payload}")
+    if status == "store":
+        if "lock" in payload.lower():
+            raise RequestRefused(HTTPStatus.SERVICE_UNAVAILABLE, "the store is locked by another writer (a build is running?)")
+        raise RequestRefused(HTTPStatus.INTERNAL_SERVER_ERROR, f"store error: {payload.splitlines()[0] if payload else ''}")
+    if payload.startswith(("ValueError", "TypeError")):
+        raise RequestRefused(HTTPStatus.BAD_REQUEST, payload.splitlines()[0])
+    raise RequestRefused(HTTPStatus.INTERNAL_SERVER_ERROR, payload.splitlines()[0] if payload else "query failed")
+
+
+class _ReadWriteLock:
+    """Queries share, updates are alone: a read-only open must not race a writer."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer)
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writer and self._readers == 0)
+            self._writer = True
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writer = False
+            self._cond.notify_all()
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """The endpoint's settings live on the server so handlers can reach them."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], store_path: Path, allow_update: bool, timeout: float,
+                 max_request_bytes: int, max_workers: int) -> None:
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            ip = None
+        if ip is not None and ip.version == 6:
+            self.address_family = socket.AF_INET6
+        self.store_path = store_path
+        self.allow_update = allow_update
+        self.query_timeout = timeout
+        self.max_request_bytes = max_request_bytes
+        self.loopback_only = ip is not None and ip.is_loopback or host == "localhost"
+        self.workers = threading.BoundedSemaphore(max_workers)
+        self.rwlock = _ReadWriteLock()
+        super().__init__((host.strip("[]"), address[1]), SparqlHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = f"[{host}]" if ":" in str(host) else host
+        return f"http://{host}:{port}"
+
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+class SparqlHandler(BaseHTTPRequestHandler):
+    server: SparqlServer
+    server_version = "cnfinkg-sparql/0.1"
+    protocol_version = "HTTP/1.1"
+    timeout = SOCKET_TIMEOUT
+
+    # -- plumbing --------------------------------------------------------------------------
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Silence the default access log: :meth:`_log` writes one line with the timing."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.warning("%s %s", self.client_address[0], format % args)
+
+    def _log(self, status: int, size: int, t0: float, note: str = "") -> None:
+        log.info('%s "%s %s" %d %d %.1fms%s', self.client_address[0], self.command, self.path[:200], status, size,
+                 (time.perf_counter() - t0) * 1000, f" {note}" if note else "")
+
+    def _send(self, status: int, body: bytes, media_type: str, t0: float, note: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type(media_type))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if status >= 400:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        if status == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.send_header("Allow", "GET, POST" if self.path.split("?")[0] != UPDATE_PATH else "POST")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self._log(status, len(body), t0, note)
+
+    def _error(self, status: int, message: str, t0: float) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain", t0, note=message.splitlines()[0][:200])
+
+    def _drain(self, remaining: int) -> None:
+        """Read and drop an unwanted body for a moment, so the client sees our answer, not a reset."""
+        deadline = time.monotonic() + 1.0
+        budget = min(remaining, 16 * 1024 * 1024)
+        try:
+            self.connection.settimeout(0.5)
+            while budget > 0 and time.monotonic() < deadline:
+                chunk = self.rfile.read1(min(budget, 65536))  # type: ignore[attr-defined]
+                if not chunk:
+                    break
+                budget -= len(chunk)
+        except OSError:
+            pass
+
+    # -- verbs ---------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._handle()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._method_not_allowed()
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._method_not_allowed()
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._method_not_allowed()
+
+    def _method_not_allowed(self) -> None:
+        t0 = time.perf_counter()
+        self._discard_body()
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not supported; use GET or POST", t0)
+
+    def _discard_body(self) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length:
+            self._drain(length)
+
+    # -- the protocol ----------------------------------------------------------------------
+    def _handle(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._dispatch(t0)
+        except RequestRefused as exc:
+            self._error(exc.status, exc.message, t0)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            self._log(499, 0, t0, "client went away")
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill the server thread silently
+            log.exception("internal error")
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {exc.__class__.__name__}", t0)
+
+    def _check_host(self) -> None:
+        if not self.server.loopback_only:
+            return
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host.startswith("["):
+            host = host[: host.find("]") + 1]
+        elif host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        if host and host not in _LOCAL_HOSTS:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, f"Host {host!r} is not allowed: this endpoint only answers local requests")
+
+    def _read_params(self) -> tuple[dict[str, list[str]], str | None, str | None]:
+        """(URL + form parameters, direct query body, direct update body)."""
+        max_bytes = self.server.max_request_bytes
+        url = urlsplit(self.path)
+        if len(url.query) > max_bytes:
+            raise RequestRefused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"request larger than {max_bytes} bytes")
+        params = parse_qs(url.query, keep_blank_values=True, max_num_fields=1000)
+        if self.command != "POST":
+            self._discard_body()
+            return params, None, None
+        if self.headers.get("Transfer-Encoding", "").lower() not in ("", "identity"):
+            raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "chunked requests are not supported; send Content-Length")
+        raw_length = self.headers.get("Content-Length")
+        if raw_length is None:
+            raise RequestRefused(HTTPStatus.LENGTH_REQUIRED, "POST needs a Content-Length header")
+        try:
+            length = int(raw_length)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, f"bad Content-Length {raw_length!r}") from None
+        if length + len(url.query) > max_bytes:
+            self._drain(length)
+            raise RequestRefused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                 f"request of {length} bytes is larger than the limit of {max_bytes} bytes")
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "request body shorter than its Content-Length")
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        charset = "utf-8"
+        m = re.search(r"charset=([\w\-]+)", self.headers.get("Content-Type") or "", re.I)
+        if m:
+            charset = m.group(1)
+        try:
+            if ctype == "application/x-www-form-urlencoded":
+                for k, v in parse_qs(body.decode("ascii", "strict") if body.isascii() else body.decode(charset),
+                                     keep_blank_values=True, max_num_fields=1000).items():
+                    params.setdefault(k, []).extend(v)
+                return params, None, None
+            if ctype == "application/sparql-query":
+                return params, body.decode(charset), None
+            if ctype == "application/sparql-update":
+                return params, None, body.decode(charset)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, f"cannot decode the request body: {exc}") from None
+        except ValueError as exc:  # too many fields
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, str(exc)) from None
+        raise RequestRefused(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            f"unsupported Content-Type {ctype or '(none)'!r}: use application/x-www-form-urlencoded, "
+            "application/sparql-query or application/sparql-update",
+        )
+
+    def _dispatch(self, t0: float) -> None:
+        self._check_host()
+        path = urlsplit(self.path).path.rstrip("/") or "/"
+        if path not in (*QUERY_PATHS, UPDATE_PATH, "/"):
+            self._discard_body()
+            raise RequestRefused(HTTPStatus.NOT_FOUND, f"no such resource {path}; the SPARQL endpoint is at /sparql")
+        params, direct_query, direct_update = self._read_params()
+        queries = params.get("query", []) + ([direct_query] if direct_query is not None else [])
+        updates = params.get("update", []) + ([direct_update] if direct_update is not None else [])
+        if path == "/" or (path in QUERY_PATHS and not queries and not updates):
+            self._send(HTTPStatus.OK, self._describe().encode("utf-8"), "text/plain", t0)
+            return
+        if path == UPDATE_PATH:
+            self._update(params, queries, updates, t0)
+            return
+        if updates:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, self._update_refusal())
+        if len(queries) != 1:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "give exactly one query")
+        self._query(queries[0], params, t0)
+
+    def _update_refusal(self) -> str:
+        if self.server.allow_update:
+            return "SPARQL Update must be POSTed to /update"
+        return "SPARQL Update is not allowed: this endpoint is read-only (start `kg serve --update` to allow it, at /update)"
+
+    def _describe(self) -> str:
+        mode = "read-write (updates at /update)" if self.server.allow_update else "read-only"
+        return (
+            "cnfinkg SPARQL 1.1 endpoint (" + mode + ")\n"
+            f"  GET  {self.server.url}/sparql?query=...\n"
+            f"  POST {self.server.url}/sparql  (query=... form, or Content-Type: application/sparql-query)\n"
+            "Results: application/sparql-results+json (default), application/sparql-results+xml, text/csv,\n"
+            "text/tab-separated-values; graphs: text/turtle (default), application/n-triples,\n"
+            "application/ld+json, application/rdf+xml.\n"
+            f"Queries are stopped after {self.server.query_timeout:g} s. Prefixes known without declaration: "
+            + ", ".join(_PREFIXES) + "\n"
+        )
+
+    def _check_safe(self, info: Inspection) -> None:
+        if info.uses_service:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, "SERVICE (federated query) is not allowed on this endpoint")
+        if info.uses_load:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, "LOAD is not allowed on this endpoint")
+        if info.file_iris:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, f"file: IRIs are not allowed on this endpoint ({info.file_iris[0]})")
+
+    def _graph_params(self, params: dict[str, list[str]], name: str) -> tuple[str, ...]:
+        values = tuple(v.strip() for v in params.get(name, []) if v.strip())
+        for v in values:
+            if v.lower().startswith("file:"):
+                raise RequestRefused(HTTPStatus.FORBIDDEN, f"file: IRIs are not allowed on this endpoint ({v})")
+            try:
+                ox.NamedNode(v)
+            except ValueError as exc:
+                raise RequestRefused(HTTPStatus.BAD_REQUEST, f"{name}: {exc}") from None
+        return values
+
+    def _query(self, text: str, params: dict[str, list[str]], t0: float) -> None:
+        info = inspect_sparql(text)
+        if info.form == "UPDATE":
+            raise RequestRefused(HTTPStatus.FORBIDDEN, self._update_refusal())
+        self._check_safe(info)
+        form = info.form if info.form in _QUERY_FORMS else "SELECT"  # not a query form: the parser will say why
+        media_type = negotiate(form, self.headers.get("Accept"), params.get("format", []) + params.get("output", []))
+        if media_type is None:
+            supported = ", ".join(_GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else _RESULT_TYPES)
+            raise RequestRefused(HTTPStatus.NOT_ACCEPTABLE, f"cannot answer a {form} query in {self.headers.get('Accept')}; supported: {supported}")
+        job = Job(str(self.server.store_path), text, form, media_type,
+                  self._graph_params(params, "default-graph-uri"), self._graph_params(params, "named-graph-uri"))
+        body = self._run(job, write=False)
+        self._send(HTTPStatus.OK, body, media_type, t0, note=form)
+
+    def _update(self, params: dict[str, list[str]], queries: list[str], updates: list[str], t0: float) -> None:
+        if self.command != "POST":
+            raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, "SPARQL Update needs POST")
+        if not self.server.allow_update:
+            raise RequestRefused(HTTPStatus.FORBIDDEN, self._update_refusal())
+        if queries or len(updates) != 1:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "POST exactly one update (update=... or application/sparql-update) to /update")
+        if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "using-graph-uri / using-named-graph-uri are not supported")
+        info = inspect_sparql(updates[0])
+        if info.form in _QUERY_FORMS:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, f"this is a {info.form} query; send it to /sparql")
+        self._check_safe(info)
+        self._run(Job(str(self.server.store_path), updates[0], "UPDATE"), write=True)
+        self._send(HTTPStatus.OK, b"update applied\n", "text/plain", t0, note="UPDATE")
+
+    def _run(self, job: Job, write: bool) -> bytes:
+        server = self.server
+        if not server.workers.acquire(timeout=max(server.query_timeout, 1.0)):
+            raise RequestRefused(HTTPStatus.SERVICE_UNAVAILABLE, "server busy: too many queries running, try again")
+        try:
+            (server.rwlock.acquire_write if write else server.rwlock.acquire_read)()
+            try:
+                return run_job(job, server.query_timeout)
+            finally:
+                (server.rwlock.release_write if write else server.rwlock.release_read)()
+        finally:
+            server.workers.release()
+
+
+def make_server(
+    store_path: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow_update: bool = False,
+    timeout: float = 10.0,
+    max_request_bytes: int = 1_000_000,
+    max_workers: int | None = None,
+) -> SparqlServer:
+    """A ready (bound, not yet serving) endpoint over the store at ``store_path``; ``port=0`` picks a free port."""
+    from .store import StoreError
+
+    store_path = Path(store_path)
+    if not store_path.exists():
+        raise StoreError(f"{store_path}: no store here yet (run `kg build` first)")
+    try:
+        probe = ox.Store.read_only(str(store_path))  # fail now, not on the first query
+        del probe
+    except OSError as exc:
+        raise StoreError(f"{store_path}: cannot open store ({str(exc).splitlines()[0]})") from None
+    if max_request_bytes <= 0:
+        raise ValueError("max_request_bytes must be positive")
+    workers = max_workers or max(2, os.cpu_count() or 2)
+    return SparqlServer((host, port), store_path, allow_update, timeout, max_request_bytes, workers)
+
+
+def serve(
+    store_path: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow_update: bool = False,
+    timeout: float = 10.0,
+    max_request_bytes: int = 1_000_000,
+) -> None:
+    """Serve the store over the SPARQL 1.1 Protocol until interrupted (Ctrl-C)."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    server = make_server(store_path, host, port, allow_update, timeout, max_request_bytes)
+    if not server.loopback_only:
+        log.warning("listening on %s, which is not loopback: anyone who can reach it can query the store", host)
+    log.info("SPARQL endpoint %s/sparql over %s (%s, timeout %g s)", server.url, store_path,
+             "updates allowed at /update" if allow_update else "read-only", timeout)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.server_close()
+
+
+__all__ = ["Inspection", "RequestRefused", "SparqlServer", "inspect_sparql", "make_server", "negotiate", "serve"]

@@ -1,0 +1,993 @@
+"""Look at the graph: NetworkX conversion, GraphML/GEXF export and an offline HTML viewer.
+
+The viewer is one self-contained HTML file.  It is meant to be mailed around,
+opened from a USB stick or archived next to a report, so it must never reach
+the network: vis-network's JavaScript and CSS are inlined from the copy that
+the ``pyvis`` package ships (pyvis's own template links Bootstrap and
+tom-select from CDNs even in ``in_line`` mode, so we write the page around
+vis-network ourselves), and a Content-Security-Policy forbids any fetch.
+
+Large graphs must open without a physics simulation, so node positions are
+computed here (NetworkX spring layout, or a sampled force layout above
+``FAST_LAYOUT_ABOVE`` nodes) and physics starts switched off.  Everything is
+sorted and seeded so the same store always gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import html
+import io
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from .vocab import KG, PREFIXES, digest, sparql_prefixes
+
+if TYPE_CHECKING:
+    from .store import GraphStore
+
+#: Above this many nodes the O(n²) spring layout is replaced by a sampled one.
+FAST_LAYOUT_ABOVE = 1000
+#: SHACL validation runs automatically only on graphs up to this many triples (it takes ~2 s per 1,000).
+SHACL_AUTO_MAX_TRIPLES = 3000
+LAYOUT_SEED = 42
+LANGS = ("en", "zh-Hant", "zh-Hans")
+_LABEL_ATTR = {"en": "label_en", "zh-Hant": "label_zh_hant", "zh-Hans": "label_zh_hans"}
+
+_KG = str(KG)
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+
+#: Predicates whose values are shown as an entity's identifiers.
+IDENTIFIER_PREDICATES = {
+    _KG + "stockCode": "stockCode",
+    _KG + "abbreviation": "abbreviation",
+    _KG + "shortName": "shortName",
+    _KG + "formerName": "formerName",
+    "https://schema.org/identifier": "identifier",
+    "https://schema.org/sameAs": "sameAs",
+    "http://www.w3.org/2002/07/owl#sameAs": "sameAs",
+    "http://www.w3.org/2004/02/skos/core#exactMatch": "exactMatch",
+    "https://schema.org/url": "url",
+}
+
+# -- styling -------------------------------------------------------------------
+#: Ontology classes in docs/VOCAB.md order; a class's colour is its index in a fixed palette,
+#: so the same class has the same colour in every graph.
+CLASS_ORDER: tuple[str, ...] = (
+    "Organization", "Company", "FinancialInstitution", "Bank", "InternetBank", "Insurer", "SecuritiesFirm",
+    "FundCompany", "InvestmentFirm", "ConsumerFinanceCompany", "PaymentCompany", "AssetExchange",
+    "FintechCompany", "TechnologyCompany", "CloudProvider", "ITVendor", "StockExchange",
+    "GovernmentAgency", "Regulator", "CentralBank", "MediaOutlet", "ResearchFirm", "IndustryAlliance",
+    "BusinessUnit", "Person", "Product", "FinancialProduct", "PaymentService", "CreditProduct",
+    "FundProduct", "InsuranceProduct", "SoftwarePlatform", "Database", "Middleware", "MobileApp",
+    "Hardware", "Event", "Conference", "ProductLaunch", "FinancingEvent", "Report", "PolicyDocument",
+    "Publication", "Plan", "NewsArticle", "Measurement", "Place", "Country", "City", "Region",
+)  # fmt: skip
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173",
+    "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476",
+)  # fmt: skip
+#: vis-network shapes whose size follows ``size`` (ellipse/box would size by label instead).
+FAMILY_SHAPE = {
+    "Organization": "dot",
+    "Person": "star",
+    "Product": "square",
+    "Event": "diamond",
+    "CreativeWork": "triangle",
+    "Place": "triangleDown",
+    "Thing": "hexagon",
+}
+_SHAPE_GLYPH = {
+    "dot": "●",
+    "star": "★",
+    "square": "■",
+    "diamond": "◆",
+    "triangle": "▲",
+    "triangleDown": "▼",
+    "hexagon": "⬢",
+}
+
+
+def class_colour(cls: str) -> str:
+    if cls in CLASS_ORDER:
+        return PALETTE[CLASS_ORDER.index(cls) % len(PALETTE)]
+    return PALETTE[int(digest(cls, length=8), 16) % len(PALETTE)]
+
+
+def class_family(cls: str) -> str:
+    """Top schema.org class of a kg: class (Organization, Person, ...), read from the ontology."""
+    try:
+        from .ontology import load_ontology
+
+        top = load_ontology().top_class(KG[cls])
+    except Exception:  # noqa: BLE001 - styling must not fail because the ontology file is missing
+        top = None
+    return str(top).rsplit("/", 1)[-1] if top is not None else "Thing"
+
+
+def class_shape(cls: str) -> str:
+    return FAMILY_SHAPE.get(class_family(cls), "hexagon")
+
+
+# -- store -> networkx -----------------------------------------------------------
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _select(store: GraphStore, body: str) -> list[dict[str, Any]]:
+    """Run a SELECT over the union of document graphs and return plain Python values."""
+    import pyoxigraph as ox
+
+    res = store.ox.query(sparql_prefixes() + body, use_default_graph_as_union=True)
+    names = [v.value for v in res.variables]  # type: ignore[union-attr]
+    rows = []
+    for sol in res:  # type: ignore[union-attr]
+        row: dict[str, Any] = {}
+        for n in names:
+            t = sol[n]
+            if t is None:
+                row[n] = None
+            elif isinstance(t, ox.Literal):
+                row[n] = (t.value, t.language, t.datatype.value)
+            else:
+                row[n] = t.value
+        rows.append(row)
+    return rows
+
+
+def _num(lit: tuple[str, str | None, str] | None) -> float | int | None:
+    if lit is None:
+        return None
+    try:
+        f = float(lit[0])
+    except ValueError:
+        return None
+    return int(f) if f.is_integer() and lit[2].endswith(("integer", "int", "long")) else f
+
+
+def _most_specific(types: Iterable[str]) -> str:
+    """One class per entity: the deepest kg: class (an entity typed in several documents keeps the most precise)."""
+    kg_types = sorted({t for t in types if t.startswith(_KG)})
+    if not kg_types:
+        return "Thing"
+    try:
+        from rdflib import URIRef
+
+        from .ontology import load_ontology
+
+        onto = load_ontology()
+        ancestors = {t: onto.ancestors(URIRef(t)) for t in kg_types}
+        leaves = [t for t in kg_types if not any(t != o and URIRef(t) in ancestors[o] for o in kg_types)]
+        leaves.sort(key=lambda t: (-len(ancestors[t]), t))
+        return _local(leaves[0])
+    except Exception:  # noqa: BLE001 - without the ontology, fall back to a stable choice
+        return _local(kg_types[0])
+
+
+def to_networkx(store: GraphStore) -> nx.MultiDiGraph:
+    """Entities as nodes (keyed by IRI) and entity-to-entity kg: relations as edges, one per (s, relation, o).
+
+    Evidence of all documents is merged onto the one edge so a fact reported
+    by five articles is one line carrying five sentences, not five lines.
+    """
+    mentions = {
+        r["e"]: _num(r["n"]) or 0
+        for r in _select(
+            store, "SELECT ?e (SUM(?c) AS ?n) WHERE { GRAPH ?g { ?e kg:mentionCount ?c } } GROUP BY ?e"
+        )
+    }
+    types: dict[str, set[str]] = defaultdict(set)
+    for r in _select(store, "SELECT DISTINCT ?e ?t WHERE { ?e kg:mentionCount ?c ; a ?t }"):
+        types[r["e"]].add(r["t"])
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    alts: dict[str, set[str]] = defaultdict(set)
+    for r in _select(
+        store,
+        "SELECT DISTINCT ?e ?p ?l WHERE { ?e kg:mentionCount ?c ; ?p ?l . VALUES ?p { rdfs:label skos:altLabel } }",
+    ):
+        value, lang, _dt = r["l"]
+        if r["p"] == _RDFS_LABEL:
+            key = {"en": "en", "zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}.get((lang or "").lower())
+            if key and (key not in labels[r["e"]] or value < labels[r["e"]][key]):
+                labels[r["e"]][key] = value
+            elif not key:
+                alts[r["e"]].add(value)
+        else:
+            alts[r["e"]].add(value)
+    idents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    values = " ".join(f"<{p}>" for p in IDENTIFIER_PREDICATES)
+    for r in _select(
+        store,
+        f"SELECT DISTINCT ?e ?p ?v WHERE {{ ?e kg:mentionCount ?c ; ?p ?v . VALUES ?p {{ {values} }} }}",
+    ):
+        v = r["v"][0] if isinstance(r["v"], tuple) else r["v"]
+        idents[r["e"]][IDENTIFIER_PREDICATES[r["p"]]].add(v)
+
+    g = nx.MultiDiGraph()
+    for e in sorted(mentions):
+        lab = labels.get(e, {})
+        local = _local(e)
+        g.add_node(
+            e,
+            label_en=lab.get("en") or lab.get("zh-Hant") or lab.get("zh-Hans") or local,
+            label_zh_hant=lab.get("zh-Hant") or lab.get("zh-Hans") or lab.get("en") or local,
+            label_zh_hans=lab.get("zh-Hans") or lab.get("zh-Hant") or lab.get("en") or local,
+            alt_labels=sorted(alts.get(e, set()) - set(lab.values())),
+            type=_most_specific(types.get(e, ())),
+            mentions=int(mentions[e]),
+            identifiers={k: sorted(v) for k, v in sorted(idents.get(e, {}).items())},
+        )
+
+    docs = {
+        r["d"]: {"date": r["date"][0] if r["date"] else None, "headline": r["h"][0] if r["h"] else None}
+        for r in _select(
+            store,
+            "SELECT ?d (SAMPLE(?dt) AS ?date) (SAMPLE(?hl) AS ?h) WHERE { ?d a kg:NewsArticle "
+            "OPTIONAL { ?d schema:datePublished ?dt } OPTIONAL { ?d schema:headline ?hl } } GROUP BY ?d",
+        )
+    }
+    triples: set[tuple[str, str, str]] = {
+        (r["s"], r["p"], r["o"])
+        for r in _select(
+            store,
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s kg:mentionCount ?a . ?o kg:mentionCount ?b . ?s ?p ?o . "
+            f'FILTER(STRSTARTS(STR(?p), "{_KG}")) }}',
+        )
+    }
+    evidence: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in _select(
+        store,
+        "SELECT DISTINCT ?st ?s ?p ?o ?doc ?sent ?start ?end ?conf ?trig ?ext ?role WHERE { "
+        "?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . "
+        "?s kg:mentionCount ?a . ?o kg:mentionCount ?b . "
+        "OPTIONAL { ?st prov:wasDerivedFrom ?doc } OPTIONAL { ?st kg:sentence ?sent } "
+        "OPTIONAL { ?st kg:start ?start } OPTIONAL { ?st kg:end ?end } OPTIONAL { ?st kg:confidence ?conf } "
+        "OPTIONAL { ?st kg:trigger ?trig } OPTIONAL { ?st kg:extractor ?ext } OPTIONAL { ?st kg:roleTitle ?role } }",
+    ):
+        key = (r["s"], r["p"], r["o"])
+        if not r["p"].startswith(_KG):
+            continue
+        triples.add(key)
+        doc = r["doc"] if isinstance(r["doc"], str) else None
+        meta = docs.get(doc or "", {})
+        evidence[key].append(
+            {
+                "statement": r["st"],
+                "doc": doc,
+                "headline": meta.get("headline"),
+                "date": meta.get("date"),
+                "sentence": r["sent"][0] if r["sent"] else None,
+                "start": _num(r["start"]),
+                "end": _num(r["end"]),
+                "confidence": _num(r["conf"]),
+                "trigger": r["trig"][0] if r["trig"] else None,
+                "extractor": r["ext"][0] if r["ext"] else None,
+                "role_title": r["role"][0] if r["role"] else None,
+            }
+        )
+    for s, p, o in sorted(triples):
+        ev = sorted(
+            _dedupe(evidence.get((s, p, o), [])),
+            key=lambda d: (d["doc"] or "", d["start"] if d["start"] is not None else -1, d["statement"]),
+        )
+        confs = [d["confidence"] for d in ev if d["confidence"] is not None]
+        trig = sorted({d["trigger"] for d in ev if d["trigger"]})
+        rel = _local(p)
+        g.add_edge(
+            s,
+            o,
+            key=rel,
+            relation=rel,
+            predicate=p,
+            trigger=trig[0] if trig else "",
+            triggers=trig,
+            confidence=max(confs) if confs else None,
+            evidence=ev,
+        )
+    return g
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One evidence row per statement (a statement with two triggers would otherwise appear twice)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda d: json.dumps(d, sort_keys=True, ensure_ascii=False)):
+        seen.setdefault(row["statement"], row)
+    return list(seen.values())
+
+
+# -- graph file export ---------------------------------------------------------------
+def _flat(value: Any) -> str | int | float | bool:
+    """GraphML/GEXF attributes must be scalars: lists and dicts become JSON text, None an empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def flatten(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``g`` whose attributes are all strings or numbers."""
+    out = nx.MultiDiGraph()
+    for n, d in g.nodes(data=True):
+        out.add_node(n, **{k: _flat(v) for k, v in sorted(d.items())})
+    for u, v, k, d in g.edges(keys=True, data=True):
+        out.add_edge(u, v, key=k, **{a: _flat(b) for a, b in sorted(d.items())})
+    return out
+
+
+def write_graph_file(store: GraphStore, fmt: str) -> bytes:
+    """GraphML or GEXF bytes for Gephi, yEd or Cytoscape (those tools cannot read RDF)."""
+    fmt = fmt.lower()
+    g = flatten(to_networkx(store))
+    buf = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(g, buf, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    elif fmt == "gexf":
+        nx.write_gexf(g, buf, encoding="utf-8", prettyprint=True)
+    else:
+        raise ValueError(f"unknown graph format '{fmt}': choose graphml or gexf")
+    return buf.getvalue()
+
+
+# -- selecting a subgraph --------------------------------------------------------------
+def node_names(data: Mapping[str, Any]) -> list[str]:
+    """Every name of a node: the three labels and all alternative labels."""
+    names = [
+        data.get("label_en"),
+        data.get("label_zh_hant"),
+        data.get("label_zh_hans"),
+        *data.get("alt_labels", []),
+    ]
+    return sorted({n for n in names if n})
+
+
+def find_entities(g: nx.MultiDiGraph, name: str) -> list[str]:
+    """Nodes with a label or altLabel equal to ``name`` across scripts, width and case (also accepts an IRI)."""
+    from .script import normalize
+
+    if name in g:
+        return [name]
+    if ":" in name and not name.startswith("http"):
+        prefix, _, local = name.partition(":")
+        if prefix in PREFIXES and str(PREFIXES[prefix][local]) in g:
+            return [str(PREFIXES[prefix][local])]
+    key = normalize(name)
+    return sorted(n for n, d in g.nodes(data=True) if any(normalize(x) == key for x in node_names(d)))
+
+
+def ego(g: nx.MultiDiGraph, focus: str, hops: int = 1) -> nx.MultiDiGraph:
+    """The neighbourhood of radius ``hops`` around every entity named ``focus``, ignoring edge direction."""
+    hits = find_entities(g, focus)
+    if not hits:
+        from .script import normalize
+
+        names = {normalize(x): x for _, d in g.nodes(data=True) for x in node_names(d)}
+        close = [names[k] for k in difflib.get_close_matches(normalize(focus), list(names), n=5, cutoff=0.5)]
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"--focus '{focus}' matches no entity in the graph (compared with every label and altLabel){hint}"
+        )
+    und = g.to_undirected(as_view=True)
+    keep: set[str] = set()
+    for h in hits:
+        keep |= set(nx.single_source_shortest_path_length(und, h, cutoff=max(0, hops)))
+    return g.subgraph(sorted(keep)).copy()
+
+
+def query_subgraph(store: GraphStore, g: nx.MultiDiGraph, sparql: str) -> nx.MultiDiGraph:
+    """The part of ``g`` a SPARQL query selects: CONSTRUCT triples, or SELECT rows with ?s ?p ?o.
+
+    A triple whose predicate is a drawn relation keeps that edge; any other
+    triple (``?s a kg:Bank``) keeps its entities.  A SELECT without ?s ?p ?o
+    keeps every entity found in its rows and the edges among them.
+    """
+    import pyoxigraph as ox
+
+    from .query import uses_service, with_prefixes
+
+    text = with_prefixes(sparql)
+    if uses_service(text):
+        raise ValueError("SERVICE (federated queries) is not allowed in --query")
+    try:
+        res = store.ox.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise ValueError(f"--query is not valid SPARQL: {exc}") from None
+    nodes: set[str] = set()
+    edges: set[tuple[str, str, str]] = set()
+    induced = False
+    if isinstance(res, ox.QueryTriples):
+        rows = [(t.subject, t.predicate, t.object) for t in res]
+    elif isinstance(res, ox.QuerySolutions):
+        names = [v.value for v in res.variables]
+        if {"s", "p", "o"} <= set(names):
+            rows = [(sol["s"], sol["p"], sol["o"]) for sol in res]
+        else:
+            induced = True
+            rows = []
+            for sol in res:
+                nodes |= {
+                    t.value for t in (sol[n] for n in names) if isinstance(t, ox.NamedNode) and t.value in g
+                }
+    else:
+        raise ValueError("--query must be a CONSTRUCT, or a SELECT returning ?s ?p ?o")
+    for s, p, o in rows:
+        sv = s.value if isinstance(s, ox.NamedNode) else None
+        ov = o.value if isinstance(o, ox.NamedNode) else None
+        pv = p.value if isinstance(p, ox.NamedNode) else ""
+        for v in (sv, ov):
+            if v in g:
+                nodes.add(v)  # type: ignore[arg-type]
+        if sv in g and ov in g:
+            edges.add((sv, _local(pv), ov))  # type: ignore[arg-type]
+    if not nodes:
+        raise ValueError("--query selected no entity of the graph")
+    sub = g.subgraph(sorted(nodes)).copy()
+    if not induced:
+        for u, v, k in list(sub.edges(keys=True)):
+            if (u, k, v) not in edges:
+                sub.remove_edge(u, v, key=k)
+    return sub
+
+
+# -- layout ------------------------------------------------------------------------------
+def layout(g: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
+    """Pixel positions for every node, deterministic for a given graph.
+
+    Up to ``FAST_LAYOUT_ABOVE`` nodes each connected component gets its own
+    spring layout and the components are packed side by side (one spring
+    layout of everything pushes isolated entities to a ring and squeezes the
+    connected core into a blot).  Spring layout is O(n²) per step in NetworkX
+    without SciPy, so larger graphs use a force layout with sampled repulsion
+    that handles 5,000 nodes in about a second.
+    """
+    nodes = sorted(g.nodes)
+    if not nodes:
+        return {}
+    edges = sorted({(u, v) if u < v else (v, u) for u, v in g.edges() if u != v})
+    if len(nodes) <= FAST_LAYOUT_ABOVE:
+        coords = _packed_components_layout(nodes, edges, seed)
+        unit = 110.0
+    else:
+        coords = _sampled_force_layout(nodes, edges, seed)
+        unit = 120.0 * math.sqrt(len(nodes))
+    return {k: (round(x * unit, 1), round(y * unit, 1)) for k, (x, y) in sorted(coords.items())}
+
+
+def _packed_components_layout(
+    nodes: list[str], edges: list[tuple[str, str]], seed: int
+) -> dict[str, tuple[float, float]]:
+    """Spring-lay out each component in a disc of area ~ its size (in node spacings), then shelf-pack the discs."""
+    und = nx.Graph()
+    und.add_nodes_from(nodes)
+    und.add_edges_from(edges)
+    comps = sorted((sorted(c) for c in nx.connected_components(und)), key=lambda c: (-len(c), c[0]))
+    boxes: list[tuple[dict[str, tuple[float, float]], float]] = []
+    for comp in comps:
+        if len(comp) == 1:
+            boxes.append(({comp[0]: (0.0, 0.0)}, 1.0))
+            continue
+        radius = 0.75 * math.sqrt(len(comp))
+        pos = nx.spring_layout(und.subgraph(comp), seed=seed, iterations=150)
+        boxes.append(
+            ({k: (float(x) * radius, float(y) * radius) for k, (x, y) in pos.items()}, 2 * radius + 1.0)
+        )
+    row_width = max(max(side for _, side in boxes), 1.4 * math.sqrt(sum(side * side for _, side in boxes)))
+    out: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for local, side in boxes:
+        if x > 0 and x + side > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        cx, cy = x + side / 2, y + side / 2
+        out.update({k: (cx + px, cy + py) for k, (px, py) in local.items()})
+        x += side
+        row_height = max(row_height, side)
+    mx = (min(p[0] for p in out.values()) + max(p[0] for p in out.values())) / 2
+    my = (min(p[1] for p in out.values()) + max(p[1] for p in out.values())) / 2
+    return {k: (px - mx, py - my) for k, (px, py) in out.items()}
+
+
+def _sampled_force_layout(
+    nodes: list[str], edges: list[tuple[str, str]], seed: int, iterations: int = 80, sample: int = 256
+) -> dict[str, tuple[float, float]]:
+    """Fruchterman-Reingold with repulsion estimated from a random sample of nodes: O(n·sample) per step."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(nodes)
+    index = {k: i for i, k in enumerate(nodes)}
+    pos = rng.random((n, 2)) * 2 - 1
+    ei = np.array([(index[u], index[v]) for u, v in edges], dtype=np.int64).reshape(-1, 2)
+    k = 1.0 / math.sqrt(n)
+    temp = 0.1
+    m = min(sample, n)
+    for _ in range(iterations):
+        idx = rng.choice(n, m, replace=False)
+        delta = pos[:, None, :] - pos[None, idx, :]
+        dist2 = np.maximum((delta**2).sum(-1), 1e-6)
+        disp = (delta * (k * k / dist2)[..., None]).sum(1) * (n / m)
+        if len(ei):
+            d = pos[ei[:, 0]] - pos[ei[:, 1]]
+            dist = np.sqrt((d**2).sum(-1))[:, None]
+            f = d * dist / k
+            np.add.at(disp, ei[:, 0], -f)
+            np.add.at(disp, ei[:, 1], f)
+        disp -= pos * 0.05 * n * k  # gravity keeps components together
+        length = np.maximum(np.sqrt((disp**2).sum(-1)), 1e-9)[:, None]
+        pos += disp / length * np.minimum(length, temp)
+        temp *= 0.96
+    pos -= pos.mean(0)
+    pos /= max(float(np.abs(pos).max()), 1e-9)
+    return {key: (float(pos[i, 0]), float(pos[i, 1])) for key, i in index.items()}
+
+
+# -- SHACL ---------------------------------------------------------------------------------
+def mark_violations(store: GraphStore, g: nx.MultiDiGraph) -> int:
+    """Run SHACL and put the failed rules on the nodes/edges they concern (``violations`` attribute)."""
+    from .validate import validate
+
+    report = validate(store.union_graph())
+    by_statement = {
+        ev["statement"]: (u, v, k)
+        for u, v, k, d in g.edges(keys=True, data=True)
+        for ev in d.get("evidence", [])
+    }
+    marked = 0
+    for vio in report.violations:
+        rule = vio.rule if not vio.path else f"{vio.rule} ({vio.path} {vio.value})".strip()
+        targets: list[dict[str, Any]] = []
+        if vio.focus in by_statement:
+            u, v, k = by_statement[vio.focus]
+            targets.append(g.edges[u, v, k])
+        elif vio.focus in g:
+            edges = [
+                d
+                for _, o, d in g.out_edges(vio.focus, data=True)
+                if d["relation"] == vio.path and _local(o) == vio.value
+            ]
+            targets.extend(edges or [g.nodes[vio.focus]])
+        for t in targets:
+            t.setdefault("violations", [])
+            if rule not in t["violations"]:
+                t["violations"].append(rule)
+                marked += 1
+    return marked
+
+
+# -- HTML ----------------------------------------------------------------------------------
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's JS and CSS from the pyvis package (no CDN), without the source-map comment."""
+    base = resources.files("pyvis") / "lib" / "vis-9.1.2"
+    js = (base / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (base / "vis-network.css").read_text(encoding="utf-8")
+    # Drop source-map comments (DevTools would try to fetch them); str.splitlines() must not be used
+    # here, it also splits on U+2028 and other separators inside the minified code's string literals.
+    js = re.sub(r"^//# sourceMappingURL=.*$", "", js, flags=re.M)
+    css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/", "", css)
+    return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
+
+
+def _size(mentions: int) -> float:
+    return round(10 + 6 * math.log2(1 + max(0, mentions)), 1)
+
+
+def graph_payload(
+    g: nx.MultiDiGraph, lang: str = "en", positions: Mapping[str, tuple[float, float]] | None = None
+) -> dict[str, Any]:
+    """The data the page draws: vis nodes and edges plus the details shown on click."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+    pos = positions if positions is not None else layout(g)
+    nodes, info = [], {}
+    classes: dict[str, int] = defaultdict(int)
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
+        cls = d.get("type") or "Thing"
+        classes[cls] += 1
+        labels = {lg: d.get(_LABEL_ATTR[lg]) or _local(n) for lg in LANGS}
+        vio = d.get("violations") or []
+        x, y = pos.get(n, (0.0, 0.0))
+        node: dict[str, Any] = {
+            "id": n,
+            "label": labels[lang],
+            "group": cls,
+            "x": x,
+            "y": y,
+            "size": _size(int(d.get("mentions") or 0)),
+            "title": " / ".join(dict.fromkeys(labels[lg] for lg in LANGS))
+            + f"\n{cls} · {d.get('mentions', 0)}×",
+        }
+        if vio:
+            node["shapeProperties"] = {"borderDashes": [6, 4]}
+            node["borderWidth"] = 4
+            node["color"] = {"border": "#d62728", "background": class_colour(cls)}
+        nodes.append(node)
+        info[n] = {
+            "labels": labels,
+            "alt": list(d.get("alt_labels") or []),
+            "type": cls,
+            "mentions": d.get("mentions", 0),
+            "identifiers": d.get("identifiers") or {},
+            "names": [x.lower().replace(" ", "") for x in node_names(d)] + [n.lower()],
+            "violations": vio,
+        }
+    edges, evidence = [], {}
+    relations: dict[str, int] = defaultdict(int)
+    for i, (u, v, k, d) in enumerate(sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[2], e[1]))):
+        eid = f"e{i}"
+        rel = d.get("relation") or str(k)
+        relations[rel] += 1
+        trig = d.get("triggers") or ([d["trigger"]] if d.get("trigger") else [])
+        conf = d.get("confidence")
+        edge: dict[str, Any] = {
+            "id": eid,
+            "from": u,
+            "to": v,
+            "label": rel,
+            "relation": rel,
+            "title": ("、".join(trig) if trig else "(no trigger)")
+            + (f" · {conf:g}" if isinstance(conf, int | float) else ""),
+        }
+        if isinstance(conf, int | float):
+            edge["width"] = round(1 + 2 * float(conf), 2)
+        vio = d.get("violations") or []
+        if vio:
+            edge["dashes"] = [6, 4]
+            edge["color"] = {"color": "#d62728", "highlight": "#d62728", "hover": "#d62728"}
+        edges.append(edge)
+        evidence[eid] = {
+            "relation": rel,
+            "triggers": trig,
+            "confidence": conf,
+            "evidence": d.get("evidence") or [],
+            "violations": vio,
+        }
+    groups = {
+        c: {"color": {"background": class_colour(c), "border": "#333333"}, "shape": class_shape(c)}
+        for c in sorted(classes)
+    }
+    return {
+        "lang": lang,
+        "nodes": nodes,
+        "edges": edges,
+        "info": info,
+        "evidence": evidence,
+        "groups": groups,
+        "classes": [[c, classes[c], class_colour(c), _SHAPE_GLYPH[class_shape(c)]] for c in sorted(classes)],
+        "relations": [[r, relations[r]] for r in sorted(relations)],
+        "large": len(nodes) > FAST_LAYOUT_ABOVE,
+    }
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON safe inside a <script> element: no '<' can end the element early."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def render_html(
+    g: nx.MultiDiGraph,
+    lang: str = "en",
+    title: str = "Knowledge graph",
+    positions: Mapping[str, tuple[float, float]] | None = None,
+) -> str:
+    """The whole page as text; separate from ``write_html`` so benchmarks can render synthetic graphs."""
+    js, css = _vis_assets()
+    payload = graph_payload(g, lang, positions)
+    ui = _UI_TEXT.get(lang, _UI_TEXT["en"])
+    values = {
+        "LANG": html.escape(lang),
+        "TITLE": html.escape(title),
+        "SEARCH": html.escape(ui["search"]),
+        "VIS_CSS": css,
+        "APP_CSS": _APP_CSS,
+        "DATA": _json_for_script(payload),
+        "VIS_JS": js,
+        "APP_JS": _APP_JS,
+    }
+    # One pass, so text inserted for one placeholder is never scanned for another.
+    return re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], _TEMPLATE)
+
+
+def write_html(
+    store: GraphStore,
+    path: Path,
+    lang: str = "en",
+    focus: str | None = None,
+    hops: int = 1,
+    query: str | None = None,
+    *,
+    shacl: bool | None = None,
+    title: str | None = None,
+) -> Path:
+    """Write the offline viewer for the store (or the part ``focus``/``query`` selects) to ``path``.
+
+    ``shacl=None`` validates only small graphs (pySHACL takes seconds per
+    thousand triples); True forces it, False skips it.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not '{lang}'")
+    g = to_networkx(store)
+    if shacl is None:
+        shacl = len(store) <= SHACL_AUTO_MAX_TRIPLES
+    if shacl:
+        # Marking violations is a bonus: the view must still be written if SHACL fails.
+        with contextlib.suppress(Exception):
+            mark_violations(store, g)
+    if query:
+        g = query_subgraph(store, g, query)
+    if focus:
+        g = ego(g, focus, hops)
+    if title is None:
+        title = f"Knowledge graph · {focus}" if focus else "Knowledge graph"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(g, lang, title), encoding="utf-8")
+    return path
+
+
+_UI_TEXT = {
+    "en": {"search": "Find an entity by any name…"},
+    "zh-Hant": {"search": "以任何名稱搜尋實體…"},
+    "zh-Hans": {"search": "以任何名称搜索实体…"},
+}
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="@@LANG@@">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>@@TITLE@@</title>
+<style>@@VIS_CSS@@</style>
+<style>@@APP_CSS@@</style>
+</head>
+<body>
+<header>
+  <strong>@@TITLE@@</strong>
+  <input id="search" type="search" list="names" placeholder="@@SEARCH@@" autocomplete="off">
+  <datalist id="names"></datalist>
+  <span id="search-status"></span>
+  <label>Labels <select id="lang"><option value="en">English</option><option value="zh-Hant">繁體</option><option value="zh-Hans">简体</option></select></label>
+  <label><input id="physics" type="checkbox"> physics</label>
+  <span id="counts"></span>
+</header>
+<main>
+  <aside id="filters">
+    <h3>Classes</h3><div id="class-filters"></div>
+    <h3>Relations</h3><div id="relation-filters"></div>
+    <p class="hint">Dashed red border: fails a SHACL rule.</p>
+  </aside>
+  <div id="network"></div>
+  <aside id="details" hidden><button id="close" title="close">×</button><div id="details-body"></div></aside>
+</main>
+<script type="application/json" id="kg-data">@@DATA@@</script>
+<script>@@VIS_JS@@</script>
+<script>@@APP_JS@@</script>
+</body>
+</html>
+"""
+
+_APP_CSS = """
+html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, "Noto Sans CJK TC", "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", sans-serif; }
+body { display: flex; flex-direction: column; }
+header { display: flex; gap: 12px; align-items: center; padding: 6px 10px; border-bottom: 1px solid #ccc; flex-wrap: wrap; }
+#search { width: 22em; padding: 3px 6px; }
+#search-status { color: #a33; }
+#counts { margin-left: auto; color: #555; }
+main { flex: 1; display: flex; min-height: 0; }
+#filters { width: 220px; overflow: auto; padding: 6px 10px; border-right: 1px solid #ccc; font-size: 13px; }
+#filters h3 { margin: 8px 0 4px; font-size: 13px; }
+#filters label { display: block; white-space: nowrap; }
+.glyph { display: inline-block; width: 1.2em; text-align: center; }
+.hint { color: #777; font-size: 12px; }
+#network { flex: 1; min-width: 0; }
+#details { width: 340px; overflow: auto; padding: 8px 12px; border-left: 1px solid #ccc; position: relative; }
+#details[hidden] { display: none; }
+#close { position: absolute; right: 6px; top: 4px; border: 0; background: none; font-size: 18px; cursor: pointer; }
+#details dt { font-weight: 600; margin-top: 6px; }
+#details dd { margin: 0 0 0 8px; word-break: break-all; }
+.ev { border-top: 1px solid #ddd; padding: 6px 0; }
+.ev .meta { color: #555; font-size: 12px; }
+.vio { color: #d62728; }
+"""
+
+_APP_JS = r"""
+(function () {
+  "use strict";
+  const DATA = JSON.parse(document.getElementById("kg-data").textContent);
+  const info = DATA.info, evidence = DATA.evidence;
+  const nodes = new vis.DataSet(DATA.nodes);
+  const edges = new vis.DataSet(DATA.edges);
+  const hiddenClasses = new Set(), hiddenRelations = new Set();
+  const nodeView = new vis.DataView(nodes, { filter: (n) => !hiddenClasses.has(n.group) });
+  const edgeView = new vis.DataView(edges, {
+    filter: (e) => !hiddenRelations.has(e.relation) &&
+      !hiddenClasses.has(info[e.from].type) && !hiddenClasses.has(info[e.to].type),
+  });
+  const large = DATA.large;
+  const options = {
+    autoResize: true,
+    groups: DATA.groups,
+    layout: { improvedLayout: false, randomSeed: 42 },
+    physics: { enabled: false, solver: "forceAtlas2Based", stabilization: { enabled: false } },
+    interaction: { hover: !large, tooltipDelay: 150, hideEdgesOnDrag: large, hideEdgesOnZoom: large, multiselect: false },
+    nodes: { borderWidth: 1, font: { size: 14, face: "sans-serif" } },
+    edges: {
+      arrows: { to: { enabled: true, scaleFactor: 0.5 } },
+      color: { color: "#999999", highlight: "#333333", hover: "#333333", inherit: false },
+      font: { size: 10, align: "middle", color: "#444444", strokeWidth: 3 },
+      smooth: large ? false : { enabled: true, type: "continuous", roundness: 0.3 },
+    },
+  };
+  const container = document.getElementById("network");
+  const network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
+  window.network = network;
+  window.kgCounts = { nodes: DATA.nodes.length, edges: DATA.edges.length };
+  window.kgReady = false;
+  network.once("afterDrawing", function () {
+    window.kgReady = true;
+    window.kgReadyAt = performance.now();
+    setTimeout(function () { window.kgInteractiveAt = performance.now(); }, 0);
+  });
+
+  // -- counts ----------------------------------------------------------------
+  function updateCounts() {
+    document.getElementById("counts").textContent =
+      nodeView.length + " / " + DATA.nodes.length + " entities · " + edgeView.length + " / " + DATA.edges.length + " relations";
+  }
+  updateCounts();
+
+  // -- filters ---------------------------------------------------------------
+  function checkbox(parent, value, text, glyph, colour, set) {
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox"; box.checked = true; box.value = value;
+    box.addEventListener("change", function () {
+      if (box.checked) set.delete(value); else set.add(value);
+      nodeView.refresh(); edgeView.refresh(); updateCounts();
+    });
+    label.appendChild(box);
+    if (glyph) {
+      const g = document.createElement("span");
+      g.className = "glyph"; g.textContent = glyph; g.style.color = colour;
+      label.appendChild(g);
+    }
+    label.appendChild(document.createTextNode(" " + text));
+    parent.appendChild(label);
+  }
+  const classBox = document.getElementById("class-filters");
+  DATA.classes.forEach(([c, n, colour, glyph]) => checkbox(classBox, c, c + " (" + n + ")", glyph, colour, hiddenClasses));
+  const relBox = document.getElementById("relation-filters");
+  DATA.relations.forEach(([r, n]) => checkbox(relBox, r, r + " (" + n + ")", null, null, hiddenRelations));
+
+  // -- physics ---------------------------------------------------------------
+  document.getElementById("physics").addEventListener("change", function (ev) {
+    network.setOptions({ physics: { enabled: ev.target.checked } });
+  });
+
+  // -- labels ----------------------------------------------------------------
+  const langSelect = document.getElementById("lang");
+  langSelect.value = DATA.lang;
+  function fillNames(lang) {
+    const list = document.getElementById("names");
+    list.textContent = "";
+    if (DATA.nodes.length > 5000) return;
+    const frag = document.createDocumentFragment();
+    DATA.nodes.forEach((n) => { const o = document.createElement("option"); o.value = info[n.id].labels[lang]; frag.appendChild(o); });
+    list.appendChild(frag);
+  }
+  fillNames(DATA.lang);
+  langSelect.addEventListener("change", function () {
+    const lang = langSelect.value;
+    nodes.update(DATA.nodes.map((n) => ({ id: n.id, label: info[n.id].labels[lang] })));
+    fillNames(lang);
+  });
+
+  // -- details panel -----------------------------------------------------------
+  const panel = document.getElementById("details"), body = document.getElementById("details-body");
+  function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
+  function row(dl, key, value) { if (value === undefined || value === null || value === "") return; dl.appendChild(el("dt", key)); dl.appendChild(el("dd", value)); }
+  function open() { panel.hidden = false; }
+  function showNode(id) {
+    const d = info[id]; if (!d) return;
+    body.textContent = "";
+    body.appendChild(el("h2", d.labels[langSelect.value]));
+    const dl = el("dl");
+    row(dl, "English", d.labels.en); row(dl, "繁體", d.labels["zh-Hant"]); row(dl, "简体", d.labels["zh-Hans"]);
+    row(dl, "Other names", d.alt.join("、"));
+    row(dl, "Type", d.type); row(dl, "IRI", id); row(dl, "Mentions", d.mentions);
+    Object.keys(d.identifiers).forEach((k) => row(dl, k, d.identifiers[k].join(", ")));
+    body.appendChild(dl);
+    d.violations.forEach((v) => body.appendChild(el("p", "SHACL: " + v, "vio")));
+    open();
+  }
+  function showEdge(id) {
+    const d = evidence[id], e = edges.get(id); if (!d || !e) return;
+    const lang = langSelect.value;
+    body.textContent = "";
+    body.appendChild(el("h2", d.relation));
+    body.appendChild(el("p", info[e.from].labels[lang] + " → " + info[e.to].labels[lang]));
+    const dl = el("dl");
+    row(dl, "Trigger", d.triggers.join("、")); row(dl, "Confidence", d.confidence);
+    body.appendChild(dl);
+    d.violations.forEach((v) => body.appendChild(el("p", "SHACL: " + v, "vio")));
+    body.appendChild(el("h3", "Evidence (" + d.evidence.length + ")"));
+    d.evidence.forEach(function (ev) {
+      const box = el("div", null, "ev");
+      box.appendChild(el("div", ev.sentence || ""));
+      const meta = [ev.headline || ev.doc, ev.date ? "date " + ev.date : null,
+        ev.confidence !== null && ev.confidence !== undefined ? "confidence " + ev.confidence : null,
+        ev.trigger ? "trigger " + ev.trigger : null, ev.role_title ? "role " + ev.role_title : null,
+        ev.start !== null && ev.start !== undefined ? "chars " + ev.start + "–" + ev.end : null].filter(Boolean).join(" · ");
+      box.appendChild(el("div", meta, "meta"));
+      if (ev.doc) box.appendChild(el("div", ev.doc, "meta"));
+      body.appendChild(box);
+    });
+    open();
+  }
+  window.kgShowNode = showNode; window.kgShowEdge = showEdge;
+  document.getElementById("close").addEventListener("click", () => { panel.hidden = true; });
+  network.on("click", function (p) {
+    if (p.nodes.length) showNode(p.nodes[0]);
+    else if (p.edges.length) showEdge(p.edges[0]);
+    else panel.hidden = true;
+  });
+
+  // -- search ------------------------------------------------------------------
+  function find(q) {
+    q = q.trim().toLowerCase().replace(/\s+/g, "");
+    if (!q) return null;
+    let best = null, bestRank = 9;
+    for (const n of DATA.nodes) {
+      for (const name of info[n.id].names) {
+        const rank = name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : 9;
+        if (rank < bestRank) { best = n.id; bestRank = rank; if (rank === 0) return best; }
+      }
+    }
+    return best;
+  }
+  function focusEntity(q) {
+    const id = find(q), status = document.getElementById("search-status");
+    if (!id) { status.textContent = "not found"; return null; }
+    status.textContent = "";
+    if (hiddenClasses.has(info[id].type)) {
+      hiddenClasses.delete(info[id].type);
+      classBox.querySelectorAll("input").forEach((b) => { if (b.value === info[id].type) b.checked = true; });
+      nodeView.refresh(); edgeView.refresh(); updateCounts();
+    }
+    network.selectNodes([id]);
+    network.focus(id, { scale: 1.2, animation: false });
+    showNode(id);
+    return id;
+  }
+  window.kgSearch = focusEntity;
+  const search = document.getElementById("search");
+  search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") focusEntity(search.value); });
+  search.addEventListener("change", () => focusEntity(search.value));
+})();
+"""
+
+__all__ = [
+    "ego",
+    "find_entities",
+    "flatten",
+    "graph_payload",
+    "layout",
+    "mark_violations",
+    "query_subgraph",
+    "render_html",
+    "to_networkx",
+    "write_graph_file",
+    "write_html",
+]

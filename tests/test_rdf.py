@@ -1,0 +1,37 @@
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS
+
+from graph.ingest import parse_text
+from graph.rdf import document_graph
+from graph.vocab import KG
+
+
+def _graph(run, text):
+    meta = parse_text(text, "t1")
+    return document_graph(run(text), meta), meta
+
+
+def test_relations_are_direct_triples_with_reified_evidence(run):
+    g, meta = _graph(run, "去年騰訊與招商銀行達成合作。")
+    (s, p, o) = next((s, p, o) for s, p, o in g if p == KG.partnerOf)
+    st = next(g.subjects(RDF.subject, s))
+    assert g.value(st, RDF.predicate) == p and g.value(st, RDF.object) == o
+    assert g.value(st, KG.sentence) is not None and g.value(st, KG.confidence) is not None
+    assert int(g.value(st, KG.end)) > int(g.value(st, KG.start))
+
+
+def test_entities_typed_and_labelled(run):
+    g, _ = _graph(run, "星河證券宣布上線新平台。")
+    ents = set(g.subjects(KG.mentionCount, None))
+    assert ents
+    for e in ents:
+        langs = {lit.language for lit in g.objects(e, RDFS.label)}
+        assert {"en", "zh-Hant", "zh-Hans"} <= langs
+        assert g.value(e, RDF.type) is not None
+
+
+def test_same_text_same_triples(run):
+    a, _ = _graph(run, "騰訊與招商銀行簽約,金額達10億元。")
+    b, _ = _graph(run, "騰訊與招商銀行簽約,金額達10億元。")
+    assert sorted(a) == sorted(b)
+    Graph().parse(data=a.serialize(format="turtle"), format="turtle")

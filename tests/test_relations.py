@@ -1,0 +1,44 @@
+from graph.vocab import KG
+
+
+def rels(doc):
+    names = {e.kb_id_: e.text for e in doc.ents}
+    return {(names.get(str(r.head)), r.prop.rsplit("#", 1)[-1], names.get(str(r.tail))) for r in doc._.relations}
+
+
+def test_partnership_distributes_over_enumeration(run):
+    r = rels(run("去年騰訊、京東與招商銀行達成合作。"))
+    assert ("騰訊", "partnerOf", "招商銀行") in r
+    assert ("京東", "partnerOf", "招商銀行") in r
+
+
+def test_title_gives_holds_position_with_role(run):
+    doc = run("招商銀行副行長張明遠表示,將擴大投入。")
+    r = [x for x in doc._.relations if x.prop == KG.holdsPosition]
+    assert r and r[0].role == "副行長"
+
+
+def test_subsidiary_forms(run):
+    assert ("星河金融科技有限公司", "subsidiaryOf", "中國銀行") in rels(run("中國銀行全資子公司星河金融科技有限公司在上海成立。"))
+    assert ("星河金融科技有限公司", "subsidiaryOf", "招商銀行") in rels(run("星河金融科技有限公司是招商銀行的子公司。"))
+
+
+def test_domain_and_range_pick_the_property(run):
+    assert ("中國人民銀行", "issued", "《金融科技發展規劃》") in rels(run("中國人民銀行發布了《金融科技發展規劃》。"))
+    r = rels(run("騰訊推出了分散式資料庫TiStore。"))
+    assert ("騰訊", "launched", "TiStore") in r
+
+
+def test_cooccurrence_is_not_a_relation(run):
+    assert not run("招商銀行和騰訊的股價昨天都上漲。")._.relations or all(
+        x.prop != KG.partnerOf for x in run("招商銀行和騰訊的股價昨天都上漲。")._.relations
+    )
+
+
+def test_every_relation_has_evidence_and_confidence(run):
+    text = "去年騰訊與招商銀行達成合作。"
+    doc = run(text)
+    assert doc._.relations
+    for r in doc._.relations:
+        assert 0 < r.confidence <= 1
+        assert text[r.sent_start : r.sent_end].strip().startswith("去年")

@@ -1,0 +1,357 @@
+"""The SPARQL endpoint (`kg serve`): protocol, content negotiation and safety limits."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML
+from SPARQLWrapper import SPARQLWrapper as Endpoint
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
+from graph.serve import SparqlServer, inspect_sparql, make_server, negotiate, serve
+
+TEXT = "中國工商銀行與螞蟻金服達成合作。"
+KG = "https://w3id.org/cnfinkg/ontology#"
+ICBC = URIRef("https://w3id.org/cnfinkg/id/icbc")
+ANT = URIRef("https://w3id.org/cnfinkg/id/ant-financial")
+# 100^4 = 10^8 solutions: seconds of work for Oxigraph whatever the store holds.
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+    f"VALUES ?v{i} {{ {' '.join(str(k) for k in range(100))} }}" for i in range(4)
+) + " }"
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import graph
+
+    path = tmp_path_factory.mktemp("serve") / "s"
+    kg = graph.build([TEXT], store=path, use_statistical=False)
+    kg.close()
+    return path
+
+
+def _start(server: SparqlServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture(scope="module")
+def server(store_dir: Path) -> Iterator[SparqlServer]:
+    srv = make_server(store_dir, port=0, timeout=10.0)
+    thread = _start(srv)
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def _sparql(server: SparqlServer, fmt: str = JSON) -> Endpoint:
+    ep = Endpoint(server.url + "/sparql")
+    ep.setReturnFormat(fmt)
+    return ep
+
+
+def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None) -> tuple[int, str, bytes]:
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+def _get(server: SparqlServer, query: str, accept: str | None = None, path: str = "/sparql") -> tuple[int, str, bytes]:
+    return _http(server.url + path + "?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept} if accept else None)
+
+
+# -- defaults ------------------------------------------------------------------------------------
+
+
+def test_default_host_is_loopback(server: SparqlServer) -> None:
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(make_server).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["allow_update"].default is False
+    assert server.server_address[0] == "127.0.0.1"
+    assert server.loopback_only
+
+
+def test_missing_store_is_an_error(tmp_path: Path) -> None:
+    from graph.store import StoreError
+
+    with pytest.raises(StoreError):
+        make_server(tmp_path / "nothing", port=0)
+
+
+# -- queries with SPARQLWrapper -------------------------------------------------------------------
+
+
+def test_select_json(server: SparqlServer) -> None:
+    ep = _sparql(server)
+    ep.setQuery("SELECT ?s ?o WHERE { ?s kg:partnerOf ?o }")  # kg: is known without a PREFIX
+    data = ep.query().convert()
+    rows = {(b["s"]["value"], b["o"]["value"]) for b in data["results"]["bindings"]}
+    assert (str(ICBC), str(ANT)) in rows
+
+
+def test_select_with_prefix_and_post_form(server: SparqlServer) -> None:
+    ep = _sparql(server)
+    ep.setMethod(POST)
+    ep.setQuery(f"PREFIX kg: <{KG}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                "SELECT ?l WHERE { ?s kg:partnerOf ?o . ?o rdfs:label ?l FILTER(langMatches(lang(?l), 'zh-Hans')) }")
+    labels = {b["l"]["value"] for b in ep.query().convert()["results"]["bindings"]}
+    assert labels == {"蚂蚁金服"}
+
+
+def test_post_direct_query(server: SparqlServer) -> None:
+    ep = _sparql(server)
+    ep.setMethod(POST)
+    ep.setRequestMethod(POSTDIRECTLY)
+    ep.setQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    n = int(ep.query().convert()["results"]["bindings"][0]["n"]["value"])
+    assert n > 10
+
+
+def test_ask(server: SparqlServer) -> None:
+    ep = _sparql(server)
+    ep.setQuery(f"ASK {{ <{ICBC}> kg:partnerOf <{ANT}> }}")
+    assert ep.query().convert()["boolean"] is True
+    ep.setQuery("ASK { ?s kg:acquires ?o }")
+    assert ep.query().convert()["boolean"] is False
+
+
+def test_construct_turtle(server: SparqlServer) -> None:
+    ep = _sparql(server, TURTLE)
+    ep.setQuery("CONSTRUCT WHERE { ?s kg:partnerOf ?o }")
+    body = ep.query().convert()
+    g = Graph().parse(data=body.decode("utf-8") if isinstance(body, bytes) else body, format="turtle")
+    assert (ICBC, URIRef(KG + "partnerOf"), ANT) in g
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ctype"),
+    [(XML, "application/sparql-results+xml"), (CSV, "text/csv"), (TSV, "text/tab-separated-values")],
+)
+def test_sparqlwrapper_formats(server: SparqlServer, fmt: str, ctype: str) -> None:
+    ep = _sparql(server, fmt)
+    ep.setQuery("SELECT ?o WHERE { ?s kg:partnerOf ?o }")
+    result = ep.query()
+    assert result.response.headers["Content-Type"].startswith(ctype)
+    result.convert()
+
+
+# -- content negotiation ------------------------------------------------------------------------
+
+
+def test_negotiation_select(server: SparqlServer) -> None:
+    q = "SELECT ?o WHERE { ?s kg:partnerOf ?o }"
+    status, ctype, body = _get(server, q)
+    assert status == 200 and ctype.startswith("application/sparql-results+json")
+    assert json.loads(body)["head"]["vars"] == ["o"]
+
+    status, ctype, body = _get(server, q, "text/csv")
+    assert status == 200 and ctype.startswith("text/csv")
+    assert body.decode().splitlines() == ["o", str(ANT)]
+
+    status, ctype, body = _get(server, q, "text/tab-separated-values")
+    assert status == 200 and ctype.startswith("text/tab-separated-values")
+    assert body.decode().splitlines() == ["?o", f"<{ANT}>"]
+
+    status, ctype, body = _get(server, q, "application/sparql-results+xml")
+    assert status == 200 and ctype.startswith("application/sparql-results+xml")
+    assert b"<sparql" in body and str(ANT).encode() in body
+
+    status, _, body = _get(server, q, "text/html;q=0.9, text/csv;q=0.5")  # q-values, unsupported first
+    assert status == 200 and body.startswith(b"o\r\n")
+
+    status, _, body = _get(server, q, "image/png")
+    assert status == 406
+
+
+def test_negotiation_graph(server: SparqlServer) -> None:
+    q = "CONSTRUCT WHERE { ?s kg:partnerOf ?o }"
+    status, ctype, body = _get(server, q)
+    assert status == 200 and ctype.startswith("text/turtle")
+    status, ctype, body = _get(server, q, "application/n-triples")
+    assert status == 200 and ctype.startswith("application/n-triples")
+    assert body.decode().strip() == f"<{ICBC}> <{KG}partnerOf> <{ANT}> ."
+    status, ctype, body = _get(server, f"DESCRIBE <{ICBC}>", "application/ld+json")
+    assert status == 200 and ctype.startswith("application/ld+json")
+    json.loads(body)
+
+
+def test_negotiate_unit() -> None:
+    assert negotiate("SELECT", None, []) == "application/sparql-results+json"
+    assert negotiate("SELECT", "*/*", []) == "application/sparql-results+json"
+    assert negotiate("SELECT", "text/*", []) == "text/csv"
+    assert negotiate("CONSTRUCT", "*/*", []) == "text/turtle"
+    assert negotiate("CONSTRUCT", None, ["json-ld"]) == "application/ld+json"
+    assert negotiate("SELECT", "application/sparql-results+xml", ["json"]) == "application/sparql-results+json"
+    assert negotiate("ASK", "text/turtle", []) is None
+
+
+# -- refusals -------------------------------------------------------------------------------------
+
+
+def test_malformed_query_is_400_with_parser_message(server: SparqlServer) -> None:
+    status, ctype, body = _get(server, "SELECT * WHERE { ?s ?p }")
+    assert status == 400 and ctype.startswith("text/plain")
+    assert b"syntax error" in body and b"1:" in body
+    ep = _sparql(server)
+    ep.setQuery("SELECT * WHERE { ?s ?p }")
+    with pytest.raises(QueryBadFormed):
+        ep.query()
+
+
+def test_insert_refused(server: SparqlServer) -> None:
+    insert = f"INSERT DATA {{ <{ICBC}> <{KG}acquires> <{ANT}> }}"
+    ep = _sparql(server)
+    ep.setMethod(POST)
+    ep.setQuery(insert)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        ep.query()
+    assert info.value.code == 403
+    status, _, body = _get(server, insert)  # an update sent as query=
+    assert status == 403 and b"read-only" in body
+    data = urllib.parse.urlencode({"update": insert}).encode()
+    status, _, body = _http(server.url + "/update", data, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403
+    status, _, _ = _http(server.url + "/update", insert.encode(), {"Content-Type": "application/sparql-update"})
+    assert status == 403
+    status, _, body = _get(server, f"ASK {{ <{ICBC}> kg:acquires <{ANT}> }}")
+    assert json.loads(body)["boolean"] is False
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "select * where { service silent <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",  # SPARQL codepoint escape
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3) SERVICE <http://example.org/> { ?s ?p ?o } FILTER(?o > 1) }",
+        "SELECT * WHERE { ?x ?y 1 }SERVICE?x{}",
+    ],
+)
+def test_service_refused(server: SparqlServer, query: str) -> None:
+    status, _, body = _get(server, query)
+    assert status == 403
+    assert b"SERVICE" in body
+
+
+def test_load_and_file_refused(server: SparqlServer) -> None:
+    status, _, body = _get(server, "LOAD <file:///etc/passwd>")
+    assert status == 403
+    status, _, body = _get(server, "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }")
+    assert status == 403 and b"file:" in body
+    status, _, body = _http(server.url + "/sparql?" + urllib.parse.urlencode(
+        {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "file:///etc/passwd"}))
+    assert status == 403
+
+
+def test_inspect_sparql() -> None:
+    assert inspect_sparql("PREFIX kg: <x:y>\nSELECT * WHERE { ?s a kg:PaymentService }").uses_service is False
+    assert inspect_sparql('SELECT * WHERE { ?s ?p "SERVICE <http://x> LOAD" } # SERVICE').uses_service is False
+    assert inspect_sparql("SELECT ?service WHERE { ?service ?p ?o }").uses_service is False
+    assert inspect_sparql("SELECT * WHERE { ?s ?p ?o }SERVICEex:g{}").uses_service is True
+    assert inspect_sparql("PREFIX a: <http://a/>\n# comment\nASK {}").form == "ASK"
+    assert inspect_sparql("BASE <http://a/> PREFIX : <http://b/> INSERT DATA {}").form == "UPDATE"
+    assert inspect_sparql("load <http://x>").uses_load is True
+    assert inspect_sparql("SELECT * WHERE { ?s ?p <file:///etc/passwd> }").file_iris == ("file:///etc/passwd",)
+
+
+def test_oversized_request_is_413(server: SparqlServer) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (server.max_request_bytes + 10)
+    status, _, body = _http(server.url + "/sparql", query.encode(), {"Content-Type": "application/sparql-query"})
+    assert status == 413 and b"larger than" in body
+    data = urllib.parse.urlencode({"query": query}).encode()
+    status, _, _ = _http(server.url + "/sparql", data, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 413
+    status, _, _ = _get(server, "ASK {}")  # still serving
+    assert status == 200
+
+
+def test_foreign_host_header_refused(server: SparqlServer) -> None:
+    status, _, body = _http(server.url + "/sparql?query=ASK%7B%7D", headers={"Host": "evil.example:80"})
+    assert status == 403 and b"Host" in body
+
+
+def test_unknown_path_and_method(server: SparqlServer) -> None:
+    assert _http(server.url + "/nope")[0] == 404
+    assert _http(server.url + "/sparql", b"x", {"Content-Type": "text/plain"}, method="PUT")[0] == 405
+    assert _http(server.url + "/sparql", b"query=ASK{}", {"Content-Type": "text/plain"})[0] == 415
+    status, ctype, body = _http(server.url + "/sparql")
+    assert status == 200 and b"SPARQL" in body
+
+
+def test_one_log_line_per_request(server: SparqlServer, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="graph.serve"):
+        _get(server, "ASK {}")
+        _get(server, "SELECT * WHERE { ?s ?p }")
+        deadline = time.monotonic() + 2
+        while len(caplog.records) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    lines = [r.getMessage() for r in caplog.records if r.name == "graph.serve"]
+    assert len(lines) == 2
+    assert '"GET /sparql?query=' in lines[0] and " 200 " in lines[0]
+    assert " 400 " in lines[1]
+
+
+# -- time limit -----------------------------------------------------------------------------------
+
+
+def test_slow_query_stopped_with_503(store_dir: Path) -> None:
+    srv = make_server(store_dir, port=0, timeout=0.3)
+    thread = _start(srv)
+    try:
+        t0 = time.perf_counter()
+        status, _, body = _get(srv, HEAVY)
+        elapsed = time.perf_counter() - t0
+        assert status == 503 and b"time limit" in body
+        assert elapsed < 5
+        status, _, body = _get(srv, "ASK { ?s ?p ?o }")  # the server is fine afterwards
+        assert status == 200 and json.loads(body)["boolean"] is True
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+
+
+# -- updates when allowed -------------------------------------------------------------------------
+
+
+def test_updates_only_at_update_when_allowed(store_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "rw"
+    shutil.copytree(store_dir, copy)
+    srv = make_server(copy, port=0, allow_update=True, timeout=10.0)
+    thread = _start(srv)
+    try:
+        insert = f"INSERT DATA {{ GRAPH <urn:test> {{ <{ICBC}> kg:acquires <{ANT}> }} }}"
+        status, _, body = _http(srv.url + "/sparql", urllib.parse.urlencode({"update": insert}).encode(),
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 403 and b"/update" in body
+        ep = Endpoint(srv.url + "/sparql", updateEndpoint=srv.url + "/update")
+        ep.setMethod(POST)
+        ep.setQuery(insert)
+        ep.query()
+        status, _, body = _get(srv, f"ASK {{ <{ICBC}> kg:acquires <{ANT}> }}")
+        assert json.loads(body)["boolean"] is True
+        status, _, body = _http(srv.url + "/update", b"LOAD <http://example.org/data.ttl>", {"Content-Type": "application/sparql-update"})
+        assert status == 403 and b"LOAD" in body
+        status, _, body = _http(srv.url + "/update", b"INSERT DATA { <a> }", {"Content-Type": "application/sparql-update"})
+        assert status == 400 and b"syntax error" in body
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)

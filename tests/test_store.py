@@ -1,0 +1,42 @@
+from graph import build
+from graph.store import GraphStore
+
+
+TEXT_A = "騰訊與招商銀行達成合作。"
+TEXT_B = "據報道,騰訊與招商銀行達成合作,雙方將共建實驗室。"
+
+
+def test_rebuild_replaces_document_without_duplicates(tmp_path):
+    kg = build([TEXT_A], store=tmp_path / "s", use_statistical=False)
+    n = len(kg.store)
+    kg.add([TEXT_A], force=True, use_statistical=False)
+    assert len(kg.store) == n
+    kg.close()
+
+
+def test_removal_keeps_fact_supported_elsewhere(tmp_path):
+    kg = build([TEXT_A, TEXT_B], store=tmp_path / "s", use_statistical=False)
+    q = "SELECT (COUNT(?st) AS ?n) WHERE { ?st a rdf:Statement ; rdf:predicate kg:partnerOf }"
+    assert int(kg.query(q).rows[0][0]) == 2
+    from graph.ingest import key_for_text
+
+    kg.remove([key_for_text(TEXT_A)])
+    assert int(kg.query(q).rows[0][0]) == 1
+    assert kg.query("ASK { ?a kg:partnerOf ?b }").askAnswer
+    kg.remove([key_for_text(TEXT_B)])
+    assert not kg.query("ASK { ?a kg:partnerOf ?b }").askAnswer
+    assert not kg.query("ASK { ?e kg:mentionCount ?n }").askAnswer
+    kg.close()
+
+
+def test_unchanged_documents_are_skipped(tmp_path):
+    kg = build([TEXT_A], store=tmp_path / "s", use_statistical=False)
+    report = kg.add([TEXT_A], use_statistical=False)
+    assert report.skipped_unchanged == 1 and report.documents == 0
+    kg.close()
+
+
+def test_store_persists_on_disk(tmp_path):
+    build([TEXT_A], store=tmp_path / "s", use_statistical=False).close()
+    with GraphStore(tmp_path / "s", read_only=True) as st:
+        assert st.stats()["documents"] == 1
