@@ -197,6 +197,7 @@ class KnowledgeGraph:
         from .export import serialize
 
         if destination is not None:
+            Path(destination).parent.mkdir(parents=True, exist_ok=True)
             serialize(self.store, format, str(destination), include_ontology)
             return None
         data = serialize(self.store, format, None, include_ontology)
@@ -210,6 +211,7 @@ class KnowledgeGraph:
     def visualize(self, path: str | Path = "graph.html", lang: str = "en", **kwargs) -> Path:
         from .viz import write_html
 
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return write_html(self.store, Path(path), lang=lang, **kwargs)
 
     def validate(self):

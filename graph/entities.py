@@ -76,6 +76,8 @@ class EntityRecognizer:
         self.event_suffixes = sorted(p["event_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.weak = set(p["weak_suffixes"])
+        self.legal_forms = set(p["legal_forms"])
+        self.org_pos = set(p["org_pos"])
         self.name_pos = set(p["name_pos"])
         self.proper_pos = set(p["proper_pos"])
         self.generic = set(p["generic_words"])
@@ -169,6 +171,21 @@ class EntityRecognizer:
             for t in toks
         )
 
+    def _name_ok(self, kind: str, suffix: str, tok, own_prefix: bool, body: list) -> bool:
+        """Is what precedes a suffix a name, rather than a description (銀行雲, 數字化銀行, 金融上雲)?"""
+        if kind == "event":
+            return len(body) + (1 if own_prefix else 0) >= 2 or self._has_proper(body)
+        if own_prefix and suffix in self.weak and tok.tag_ not in self.org_pos:
+            return False  # 上雲, 風雲: a dictionary word that merely ends like a name
+        if own_prefix and tok.tag_ in self.org_pos:
+            return True
+        if self._has_proper(body):
+            return True
+        if suffix in self.legal_forms:
+            # A registered company name may be built from common words (星河金融科技有限公司).
+            return 1 <= sum(self._tnorm(x) not in self.generic for x in body) <= 2
+        return False
+
     def _suffix_candidates(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
         tables = (
@@ -192,12 +209,7 @@ class EntityRecognizer:
                     if not head or name in self.never or head in self.generic:
                         continue
                     body = [x for x in doc[start_tok:j]]
-                    if kind == "event":
-                        if len(body) + (1 if own_prefix else 0) < 2 and not self._has_proper(body):
-                            continue
-                    elif suffix in self.weak and not self._has_proper(list(toks)):
-                        continue
-                    elif not own_prefix and not self._has_proper(body) and not 1 <= sum(self._tnorm(x) not in self.generic for x in body) <= 2:
+                    if not self._name_ok(kind, suffix, tok, own_prefix, body):
                         continue
                     if kind == "product" and self.kb is not None and self.kb.lookup(head):
                         continue  # 支付寶App: the known name is the entity, App is its form

@@ -46,8 +46,14 @@ class ScriptNormalizingTokenizer:
         pos = 0
         for pair in self._pos.cut(norm):
             n = len(pair.word)
-            pieces.append(text[pos : pos + n])
-            tags.append(pair.flag)
+            piece = text[pos : pos + n]
+            if n > 1 and not any(c.isalnum() for c in piece):
+                # jieba glues runs of punctuation ("。《"); sentence splitting needs them apart.
+                pieces.extend(piece)
+                tags.extend([pair.flag] * n)
+            else:
+                pieces.append(piece)
+                tags.append(pair.flag)
             pos += n
         words, spaces = get_words_and_spaces(pieces, text)
         doc = Doc(self.vocab, words=words, spaces=spaces)

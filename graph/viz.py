@@ -513,9 +513,11 @@ def _sampled_force_layout(
     m = min(sample, n)
     for _ in range(iterations):
         idx = rng.choice(n, m, replace=False)
-        delta = pos[:, None, :] - pos[None, idx, :]
-        dist2 = np.maximum((delta**2).sum(-1), 1e-6)
-        disp = (delta * (k * k / dist2)[..., None]).sum(1) * (n / m)
+        q = pos[idx]
+        # |p - q|² and the weighted sum of (p - q) as matrix products: no n×m×2 temporary.
+        dist2 = (pos**2).sum(1)[:, None] + (q**2).sum(1)[None, :] - 2.0 * (pos @ q.T)
+        w = (k * k) / np.maximum(dist2, 1e-4 * k * k)
+        disp = (pos * w.sum(1)[:, None] - w @ q) * (n / m)
         if len(ei):
             d = pos[ei[:, 0]] - pos[ei[:, 1]]
             dist = np.sqrt((d**2).sum(-1))[:, None]

@@ -153,9 +153,9 @@ def test_timeout_stops_a_cross_join(big_store):
 
 
 def test_timeout_does_not_affect_a_quick_query(big_store):
-    r = kg("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--store", big_store, "--timeout", "20", "-f", "csv")
+    r = kg("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--store", big_store, "--timeout", "20")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.split() == ["n", "20000"]
+    assert "20000" in r.stdout and "1 row(s)" in r.stdout
 
 
 @pytest.mark.slow
