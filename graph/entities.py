@@ -63,6 +63,7 @@ class EntityRecognizer:
         self.p: dict[str, Any] = load_patterns(patterns)
         self.kb: KnowledgeBase | None = load_kb() if use_kb else None
         self.stat = None
+        self.stat_threshold = float(self.p.get("statistical_min_score", 0.8))
         if use_statistical:
             try:
                 from . import statner
@@ -77,6 +78,7 @@ class EntityRecognizer:
         self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.weak = set(p["weak_suffixes"])
         self.legal_forms = set(p["legal_forms"])
+        self.stop_suffixes = tuple(self.legal_forms | {"公司", "平台", "银行", "集团"})
         self.org_pos = set(p["org_pos"])
         self.name_pos = set(p["name_pos"])
         self.proper_pos = set(p["proper_pos"])
@@ -86,6 +88,7 @@ class EntityRecognizer:
         self.titles = sorted(p["person_titles"], key=len, reverse=True)
         self.title_set = set(self.titles)
         self.speech = set(p["speech_verbs"])
+        self.name_stops = tuple(set(p["speech_verbs"]) | set(p["boundary_words"]) | set(p.get("name_stops", [])))
         self.surnames = set(p["surnames"])
         self.compound_surnames = set(p["compound_surnames"])
         self.latin_stop = {s.lower() for s in p["latin_stoplist"]}
@@ -153,6 +156,10 @@ class EntityRecognizer:
                 break
             if prev.text.isspace():
                 break
+            if prev.text.isascii() and prev.text.lower() in self.latin_stop:
+                break
+            if i < j and any(t.endswith(x) for x in self.stop_suffixes):
+                break  # 消費金融公司 | 重慶小米消費金融有限公司: the earlier noun is an apposition
             i -= 1
             count += 1
         # Leading generic words are modifiers, not part of the name.
@@ -179,6 +186,9 @@ class EntityRecognizer:
             return False  # 上雲, 風雲: a dictionary word that merely ends like a name
         if own_prefix and tok.tag_ in self.org_pos:
             return True
+        if suffix in self.weak:
+            # 公有雲和私有雲: a place-like token (云和) does not make a description a name
+            return any(x.tag_ in self.org_pos or x.tag_.startswith("nr") or x.tag_ in ("j", "eng") for x in body if x.text.lower() not in self.latin_stop)
         if self._has_proper(body):
             return True
         if suffix in self.legal_forms:
@@ -215,7 +225,11 @@ class EntityRecognizer:
                         continue  # 支付寶App: the known name is the entity, App is its form
                     if len(name) > self.p["max_name_chars"] or any(_is_digitish(x.text) for x in toks[:1]):
                         continue
-                    out.append(Candidate(toks.start_char, toks.end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
+                    end_char = toks.end_char
+                    if j + 3 < len(doc) + 1 and j + 3 <= len(doc) - 0 and j + 3 <= len(doc) and doc[j + 1 : j + 2].text in ("(", "（") and j + 3 < len(doc) \
+                            and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ == "ns":
+                        end_char = doc[j + 3].idx + 1  # 中國平安證券(香港)
+                    out.append(Candidate(toks.start_char, end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
                     break
         return out
 
@@ -265,14 +279,16 @@ class EntityRecognizer:
         text = doc.text
         for m in re.finditer(r"[A-Za-z][A-Za-z0-9&+.\-]*(?:\s(?:[A-Z(][A-Za-z0-9&+.\-()]*))*", text):
             s, e = m.start(), m.end()
-            word = m.group(0).rstrip(".-( ")
+            word = m.group(0).rstrip("-( ")
+            if word.endswith(".") and word.split()[-1].rstrip(".").lower() not in ("inc", "co", "ltd", "corp", "llc", "plc"):
+                word = word.rstrip(".")
             e = s + len(word)
             if (s > 0 and text[s - 1].isascii() and text[s - 1].isalnum()) or not word:
                 continue
             if word.lower() in self.latin_stop or len(word) < 2:
                 continue
-            after = normalize(text[e : e + 4])
-            before = normalize(text[max(0, s - 4) : s])
+            after = normalize(text[e : e + 4]).lstrip("(（")
+            before = normalize(text[max(0, s - 5) : s]).rstrip("(（「“\"")
             label = None
             for head, cls in self.latin_ctx.items():
                 if after.startswith(head) or before.endswith(head):
@@ -316,14 +332,35 @@ class EntityRecognizer:
                 cand = self._name_before(toks, j)
                 if cand:
                     out.append(Candidate(cand[0], cand[1], "Person", "pattern:speaker", 70, None, 0.7))
+            if tok.tag_ == "nr" and self._looks_like_person(t) and len(t) >= 2:
+                # 陸奇在…會議上提到 / 陸奇對媒體表示: a personal name that soon says something
+                tail = normalize(doc.text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12])
+                cut = min([tail.find(c) for c in "，,。；;！？!?" if c in tail] + [len(tail)])
+                if any(v in tail[:cut] for v in self.speech if len(v) >= 2):
+                    out.append(Candidate(tok.idx, tok.idx + len(tok.text), "Person", "pattern:speaker", 65, None, 0.65))
         return out
 
+    def _extend_name(self, text: str, start: int, end: int) -> int:
+        """A two-character name may be the first two of three (井賢|楝): take a third unless a word starts there."""
+        if end - start != 2 or end >= len(text) or not _is_han(text[end]):
+            return end
+        rest = normalize(text[end : end + 4])
+        if any(rest.startswith(w) for w in self.name_stops):
+            return end
+        return end + 1
+
     def _name_at(self, toks, i: int) -> tuple[int, int] | None:
+        span = self._name_at_raw(toks, i)
+        if span is None:
+            return None
+        return span[0], self._extend_name(toks[0].doc.text, span[0], span[1])
+
+    def _name_at_raw(self, toks, i: int) -> tuple[int, int] | None:
         if i >= len(toks):
             return None
         tok = toks[i]
         t = self._tnorm(tok)
-        if tok.tag_.startswith("nr") and self._looks_like_person(t):
+        if tok.tag_.startswith("nr") and (self._looks_like_person(t) or (2 <= len(t) <= 3 and all(_is_han(c) for c in t))):
             return tok.idx, tok.idx + len(tok.text)
         # jieba sometimes splits an unknown name: 刘 / 伟光
         if i + 1 < len(toks) and len(t) == 1 and t in self.surnames:
@@ -361,9 +398,9 @@ class EntityRecognizer:
                 continue
             if label == "Person" and not self._looks_like_person(name):
                 continue
-            if label == "CreativeWork":
+            if label == "CreativeWork" or score < self.stat_threshold:
                 continue
-            out.append(Candidate(s, e, label, "model:cluener", 20, None, min(0.6, score)))
+            out.append(Candidate(s, e, label, "model:cluener", 20, None, round(min(0.7, score), 3)))
         return out
 
     # ------------------------------------------------------------------ selection
@@ -408,6 +445,9 @@ class EntityRecognizer:
         cands += self._suffix_candidates(doc)
         cands += self._latin_candidates(doc)
         cands += self._person_candidates(doc)
+        kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]
+        cands = [c for c in cands if not (c.source.startswith("pattern:") and c.source != "pattern:title" and any(
+            c.start < ks and ke == c.end or (c.start <= ks and ke <= c.end and kl == "Person" and c.label != "Person") for ks, ke, kl in kb_spans))]
         chosen = self._select(cands)
         # Names the document defines for itself.
         aliases = self._alias_definitions(doc, norm, chosen)

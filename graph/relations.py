@@ -161,6 +161,16 @@ class RelationExtractor:
                         self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** subj[1]))
                 return
             found = self._group_before(norm, groups, pos, self.max_subj, 2)
+            if form == "svo" and found is not None and self._marked_object(norm, found[0], sent):
+                # A 對 B 進行約談: B is the object, the subject comes before the marker.
+                obj_group = found[0]
+                marker_at = self._marker_start(norm, obj_group, sent)
+                subj = self._group_before(norm, groups, marker_at, self.max_subj, 2)
+                if subj is not None:
+                    for a in subj[0]:
+                        for b in obj_group:
+                            self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** subj[1]))
+                return
             if form == "symmetric" and found and len(found[0]) >= 2:
                 g = found[0]
                 split = 0
@@ -231,6 +241,36 @@ class RelationExtractor:
             if founded:
                 for b in founded:
                     self._emit(doc, out, sent, leader, b, rule, trigger, conf)
+        elif form == "person_role":
+            # P 擔任/卸任 Org (的) title
+            person = self._group_before(norm, groups, pos, 12, 0)
+            org = self._group_after(norm, groups, end, 2)
+            if person is not None and org is not None:
+                for a in person[0]:
+                    for b in org:
+                        self._emit(doc, out, sent, a, b, rule, trigger, conf)
+                return
+            # Org 的 title 由 P 擔任
+            p_before = self._entity_adjacent_before(norm, ents, pos, 0)
+            if p_before is not None and norm[max(0, p_before.start_char - 12) : p_before.start_char].find("由") >= 0:
+                k = norm.rfind("由", sent.start_char, p_before.start_char)
+                owner = self._group_before(norm, groups, k, 10, 0)
+                if owner is not None:
+                    for b in owner[0]:
+                        self._emit(doc, out, sent, p_before, b, rule, trigger, conf * 0.9)
+        elif form == "located":
+            place = self._group_before(norm, groups, pos, 4, 0)
+            if place is None:
+                return
+            start = place[0][0].start_char
+            marker = norm[max(sent.start_char, start - 1) : start]
+            if marker not in ("在", "于"):
+                return
+            subj = self._group_before(norm, groups, start - 1, 12, 2)
+            if subj is not None:
+                for a in subj[0]:
+                    for b in place[0]:
+                        self._emit(doc, out, sent, a, b, rule, trigger, conf)
         elif form == "for_client":
             found = self._group_before(norm, groups, pos, 8, 0)
             if found is None:
@@ -246,6 +286,22 @@ class RelationExtractor:
             for a in clients:
                 for b in provider[0]:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** provider[1]))
+
+    _OBJ_MARKERS = ("对", "向", "把", "将", "对于")
+
+    def _marker_start(self, norm: str, group: list[Span], sent: Span) -> int:
+        """Start of an object marker (對/向/把/將) shortly before ``group`` in the same clause, else the group start."""
+        start = group[0].start_char
+        lo = max(sent.start_char, start - 12)
+        before = norm[lo:start]
+        for mk in self._OBJ_MARKERS:
+            k = before.rfind(mk)
+            if k >= 0 and not self._has_break(before[k:]):
+                return lo + k
+        return start
+
+    def _marked_object(self, norm: str, group: list[Span], sent: Span) -> bool:
+        return self._marker_start(norm, group, sent) != group[0].start_char
 
     def _titles(self, doc: Doc, sent: Span, norm: str, ents: list[Span], rule, out) -> None:
         for i, p in enumerate(ents):
@@ -263,9 +319,14 @@ class RelationExtractor:
                         found.append((gap.find(t), t))
                         rest = rest.replace(t, " ")
                 rest = re.sub(r"[的、\s前原兼及和]", "", rest)
+                if found and not rest and self._cls(doc, o) == KG.Person:
+                    continue  # 實際控制人馬雲、董事長井賢棟: look past the other titled person
                 if found and not rest:
                     role = "、".join(t for _, t in sorted(found))
-                    self._emit(doc, out, sent, p, o, rule, role, float(rule.get("confidence", 0.85)), role=doc.text[o.end_char : p.start_char].strip("的、 "))
+                    raw = doc.text[o.end_char : p.start_char]
+                    if self._cls(doc, ents[j + 1]) == KG.Person and ents[j + 1] is not p:
+                        raw = doc.text[ents[i - 1].end_char : p.start_char]
+                    self._emit(doc, out, sent, p, o, rule, role, float(rule.get("confidence", 0.85)), role=raw.strip("的、 "))
                 break
 
     def _at_event(self, doc: Doc, sent: Span, norm: str, ents: list[Span], rule, out) -> None:

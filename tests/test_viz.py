@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from graph.viz import (
     find_entities,
     graph_payload,
     layout,
+    mark_violations,
     render_html,
     to_networkx,
     write_graph_file,
@@ -241,3 +243,54 @@ def test_fast_layout_for_large_graphs():
 def test_render_empty_graph():
     html = render_html(nx.MultiDiGraph())
     assert '"nodes":[]' in html
+
+
+def test_layout_is_the_same_in_every_process(tmp_path):
+    """String hashing is salted per process; the seeded layout must not depend on set order."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, networkx as nx\n"
+        "from graph.viz import layout\n"
+        "g = nx.MultiDiGraph()\n"
+        "g.add_nodes_from(f'n{i:02d}' for i in range(40))\n"
+        "g.add_edges_from((f'n{i:02d}', f'n{(i * 7 + 3) % 25:02d}', 'partnerOf') for i in range(25))\n"
+        "print(json.dumps(layout(g), sort_keys=True))\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1
+
+
+def test_shacl_violations_are_marked(kg, g, monkeypatch):
+    import graph.validate as validate_mod
+    from graph.validate import ValidationReport, Violation
+
+    edge = next(d for u, v, d in g.edges(data=True) if {u, v} == {ICBC, ANT})
+    statement = edge["evidence"][0]["statement"]
+    fake = ValidationReport(
+        False,
+        [
+            Violation(statement, "s", "range rule", "object", "ant-financial"),
+            Violation(ICBC, "ICBC", "label rule", "label", "x"),
+        ],
+    )
+    monkeypatch.setattr(validate_mod, "validate", lambda _graph: fake)
+    h = to_networkx(kg.store)
+    assert mark_violations(kg.store, h) == 2
+    data = graph_payload(h)
+    e = next(e for e in data["edges"] if {e["from"], e["to"]} == {ICBC, ANT})
+    assert e["dashes"] and data["evidence"][e["id"]]["violations"]
+    n = next(n for n in data["nodes"] if n["id"] == ICBC)
+    assert n["shapeProperties"]["borderDashes"] and data["info"][ICBC]["violations"] == [
+        "label rule (label x)"
+    ]
