@@ -78,6 +78,7 @@ class EntityRecognizer:
         self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.weak = set(p["weak_suffixes"])
         self.legal_forms = set(p["legal_forms"])
+        self.plan_verbs = set(p["plan_verbs"])
         self.stop_suffixes = tuple(self.legal_forms | {"公司", "平台", "银行", "集团"})
         self.org_pos = set(p["org_pos"])
         self.name_pos = set(p["name_pos"])
@@ -226,11 +227,33 @@ class EntityRecognizer:
                     if len(name) > self.p["max_name_chars"] or any(_is_digitish(x.text) for x in toks[:1]):
                         continue
                     end_char = toks.end_char
+                    if suffix in self.legal_forms or suffix in ("公司", "集团"):
+                        # 重慶小米消費金融有限公司 is a consumer-finance company: the inner suffix types it.
+                        for inner, cls in self.org_suffixes:
+                            if inner not in _LEGAL and head.endswith(inner) and len(head) > len(inner):
+                                label = cls
+                                break
                     if j + 3 < len(doc) + 1 and j + 3 <= len(doc) - 0 and j + 3 <= len(doc) and doc[j + 1 : j + 2].text in ("(", "（") and j + 3 < len(doc) \
                             and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ == "ns":
                         end_char = doc[j + 3].idx + 1  # 中國平安證券(香港)
                     out.append(Candidate(toks.start_char, end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
                     break
+        return out
+
+    def _plan_candidates(self, doc: Doc) -> list[Candidate]:
+        """啟動金融科技開放計劃: a noun phrase ending in 計劃/戰略 right after a launch verb is a named plan."""
+        out: list[Candidate] = []
+        for j, tok in enumerate(doc):
+            t = self._tnorm(tok)
+            if not any(t.endswith(w) for w in self.p["plan_suffixes"]):
+                continue
+            start_tok = self._walk_left(doc, j, trim_generic=False)
+            if start_tok == j or start_tok == 0 or j - start_tok < 2:
+                continue
+            verb = self._tnorm(doc[start_tok - 1])
+            if verb not in self.plan_verbs:
+                continue
+            out.append(Candidate(doc[start_tok].idx, tok.idx + len(tok.text), "Plan", "pattern:plan", 55, None, 0.6))
         return out
 
     def _bracket_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
@@ -445,6 +468,7 @@ class EntityRecognizer:
         cands += self._suffix_candidates(doc)
         cands += self._latin_candidates(doc)
         cands += self._person_candidates(doc)
+        cands += self._plan_candidates(doc)
         kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]
         cands = [c for c in cands if not (c.source.startswith("pattern:") and c.source != "pattern:title" and any(
             c.start < ks and ke == c.end or (c.start <= ks and ke <= c.end and kl == "Person" and c.label != "Person") for ks, ke, kl in kb_spans))]
@@ -496,6 +520,9 @@ class EntityRecognizer:
             spans.append(span)
         doc.ents = _non_overlapping(spans)
         return doc
+
+
+_LEGAL = {"股份有限公司", "有限责任公司", "有限公司", "控股集团", "集团", "公司"}
 
 
 def _non_overlapping(spans: list[Span]) -> list[Span]:

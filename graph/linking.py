@@ -79,8 +79,14 @@ def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
         else:
             parts.append("".join(lazy_pinyin(w, style=Style.NORMAL)).capitalize())
     out = " ".join(parts)
+    out = out.translate(_PUNCT_EN)
+    out = re.sub(r"\s+", " ", out)
     out = re.sub(r"\s*\(\s*", " (", out).replace(" )", ")")
     return (out + (" " + tail if tail else "")).strip()
+
+
+_PUNCT_EN = str.maketrans({"「": '"', "」": '"', "『": '"', "』": '"', "“": '"', "”": '"', "（": "(", "）": ")",
+                           "《": "", "》": "", "，": ", ", "、": ", ", "：": ": ", "·": " "})
 
 
 def mint_iri(name: str) -> URIRef:
@@ -97,6 +103,7 @@ class EntityLinker:
         p = load_patterns(patterns)
         self.suffix_en: dict[str, str] = p.get("suffix_english", {})
         self.legal_suffixes: list[str] = sorted(p.get("legal_suffixes", []), key=len, reverse=True)
+        self.brand_descriptors: list[str] = sorted(p.get("brand_descriptors", []), key=len, reverse=True)
 
     def _strip_legal(self, key: str) -> str:
         changed = True
@@ -107,6 +114,24 @@ class EntityLinker:
                     key = key[: -len(suf)]
                     changed = True
         return key
+
+    def _kb_brand(self, key: str) -> URIRef | None:
+        """螞蟻金融科技 → 螞蟻(金服): a known name plus a business descriptor is the known entity's brand."""
+        for suf in self.brand_descriptors:
+            if key.endswith(suf) and len(key) > len(suf) + 1:
+                hits = self.kb.lookup(key[: -len(suf)])
+                orgs = [e for e, _ in hits if self.onto.is_a(e.type, KG.Organization)]
+                if len(orgs) == 1:
+                    return orgs[0].iri
+        return None
+
+    @staticmethod
+    def _same_base(a: str, b: str) -> bool:
+        """小米電子軟件(公司) and 小米電子軟件技術(有限公司): one name extends the other with descriptors."""
+        if a == b:
+            return True
+        short, long_ = sorted((a, b), key=len)
+        return len(short) >= 4 and long_.startswith(short)
 
     def __call__(self, doc: Doc) -> Doc:
         records: dict[URIRef, EntityRecord] = {}
@@ -131,8 +156,12 @@ class EntityLinker:
                 name_to_iri[key] = hits[0][0].iri
                 continue
             if span.label_ != "Person":
+                kb_hit = self._kb_brand(key)
+                if kb_hit is not None:
+                    name_to_iri[key] = kb_hit
+                    continue
                 base = self._strip_legal(key)
-                same = next((iri for k, iri in name_to_iri.items() if self._strip_legal(k) == base and base), None)
+                same = next((iri for k, iri in name_to_iri.items() if base and self._same_base(self._strip_legal(k), base)), None)
                 if same is not None:
                     name_to_iri[key] = same
                     continue

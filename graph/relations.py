@@ -56,6 +56,8 @@ class RelationExtractor:
         self.breaks = set(p["clause_breaks"])
         self.max_obj = int(p["max_object_gap"])
         self.max_subj = int(p["max_subject_gap"])
+        self.stake_words = tuple(p["stake_words"])
+        self.nominal_heads = tuple(p["nominal_heads"])
         self.titles = sorted(ep["person_titles"], key=len, reverse=True)
         self.speech = set(ep["speech_verbs"])
         self.triggers: list[tuple[str, dict[str, Any]]] = []
@@ -208,7 +210,7 @@ class RelationExtractor:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf)
         elif form == "inner":
             owner = self._entity_adjacent_before(norm, ents, pos)
-            members = self._group_after(norm, groups, end, 6)
+            members = self._group_after(norm, groups, end, 10)
             if owner is None or members is None:
                 return
             for b in members:
@@ -221,7 +223,10 @@ class RelationExtractor:
         elif form == "copula_of":
             owner = self._entity_adjacent_before(norm, ents, pos)
             if owner is None:
-                return
+                near = self._group_before(norm, groups, pos, 12, 0)
+                if near is None or len(near[0]) != 1:
+                    return
+                owner = near[0][0]  # 是小米集團內主打金融業務的子公司之一
             found = self._group_before(norm, groups, owner.start_char, 6, 0)
             if found is None:
                 return
@@ -319,6 +324,8 @@ class RelationExtractor:
                         found.append((gap.find(t), t))
                         rest = rest.replace(t, " ")
                 rest = re.sub(r"[的、\s前原兼及和]", "", rest)
+                if found and rest and len(rest) <= 6 and gap.rstrip().endswith(tuple(t for _, t in found)) and not self._has_break(gap):
+                    rest = ""  # 研究院城市計算領域負責人: a field before the title
                 if found and not rest and self._cls(doc, o) == KG.Person:
                     continue  # 實際控制人馬雲、董事長井賢棟: look past the other titled person
                 if found and not rest:
@@ -340,6 +347,50 @@ class RelationExtractor:
                 after = norm[e.end_char : e.end_char + 6]
                 if "在" in gap and len(gap) <= 6 and (any(after.find(v) >= 0 for v in self.speech) or after[:2] in ("期间", "上", "现场")):
                     self._emit(doc, out, sent, p, e, rule, "在…上", float(rule.get("confidence", 0.75)))
+
+    def _stakes(self, doc: Doc, sent: Span, norm: str, ents: list[Span], out) -> None:
+        """In a sentence about equity, 'Org 10%' lists shareholders of the sentence's first organisation."""
+        text = norm[sent.start_char : sent.end_char]
+        if not any(w in text for w in self.stake_words):
+            return
+        orgs = [e for e in ents if self.onto.is_a(self._cls(doc, e), KG.Organization)]
+        if len(orgs) < 2:
+            return
+        topic = orgs[0]
+        rule = {"form": "stake", "properties": ["shareholderOf"]}
+        for e in orgs[1:]:
+            after = norm[e.end_char : e.end_char + 12]
+            m = re.match(r"\s*(?:作为(?:第一)?大股东[,，]?\s*)?(?:持股|占比为?|持有)?\s*\d+(?:\.\d+)?\s*[%％]", after)
+            if m and e.kb_id_ != topic.kb_id_:
+                self._emit(doc, out, sent, e, topic, rule, "股权", 0.65)
+
+    def _possessives(self, doc: Doc, sent: Span, norm: str, ents: list[Span], out) -> None:
+        """'Org 的 Product' (operates) and '其 Product' (the last organisation develops it)."""
+        rule_op = {"form": "possessive", "properties": ["operates"]}
+        rule_dev = {"form": "pronoun", "properties": ["develops"]}
+        for a, b in zip(ents, ents[1:], strict=False):
+            gap = norm[a.end_char : b.start_char]
+            if gap in ("的", "的“", "的「", "的\"") and self.onto.is_a(self._cls(doc, b), KG.Product) and self.onto.is_a(self._cls(doc, a), KG.Organization):
+                self._emit(doc, out, sent, a, b, rule_op, "的", 0.55)
+        for m in re.finditer("其", norm[sent.start_char : sent.end_char]):
+            k = sent.start_char + m.start()
+            prods = [e for e in ents if k < e.start_char <= k + 10 and self.onto.is_a(self._cls(doc, e), KG.Product)
+                     and not self._has_break(norm[k : e.start_char])]
+            if not prods:
+                continue
+            # 其 refers to the topic: the first organisation of its sentence, else of the sentence before.
+            owners = [e for e in ents if e.end_char <= k and self.onto.is_a(self._cls(doc, e), KG.Organization)][:1]
+            if not owners:
+                prev = [e for e in doc.ents if e.kb_id_ and sent.start_char - 200 <= e.start_char < sent.start_char]
+                prev_sent = [e for e in prev if e.sent.start == (prev[-1].sent.start if prev else -1)]
+                owners = [e for e in prev_sent if self.onto.is_a(self._cls(doc, e), KG.Organization)][:1]
+            if not owners:
+                continue
+            group = [p for p in ents if p.start_char >= prods[0].start_char and p.start_char <= prods[0].end_char + 30 and self.onto.is_a(self._cls(doc, p), KG.Product)]
+            for p in group:
+                gap = norm[prods[0].end_char : p.start_char]
+                if p is prods[0] or (len(gap) <= 12 and any(j in gap for j in self.joiners)):
+                    self._emit(doc, out, sent, owners[-1], p, rule_dev, "其", 0.55)
 
     def _event_places(self, doc: Doc, sent: Span, norm: str, ents: list[Span], out) -> None:
         for e in ents:
@@ -376,16 +427,21 @@ class RelationExtractor:
                     pos = sent.start_char + m.start()
                     if any(covered[pos : pos + len(trigger)]):
                         continue
+                    if norm.startswith(self.nominal_heads, pos + len(trigger)):
+                        continue  # 開發平台, 發布會: the trigger is part of a noun here
                     key = (pos, rule["form"] + ",".join(rule["properties"]))
                     if any(k[1] == key[1] and k[0] <= pos < k[0] + 4 for k in seen_pos):
                         continue
                     seen_pos.add(key)
-                    self._apply(doc, sent, norm, ents, groups, pos, trigger, rule, out)
+                    # evidence keeps the trigger as written (Traditional text, Traditional trigger)
+                    self._apply(doc, sent, norm, ents, groups, pos, doc.text[pos : pos + len(trigger)], rule, out)
             if title_rule:
                 self._titles(doc, sent, norm, ents, title_rule, out)
             if event_rule:
                 self._at_event(doc, sent, norm, ents, event_rule, out)
             self._event_places(doc, sent, norm, ents, out)
+            self._stakes(doc, sent, norm, ents, out)
+            self._possessives(doc, sent, norm, ents, out)
         # One claim per (head, property, tail, sentence): keep the most confident reading.
         best: dict[tuple, Relation] = {}
         for r in out:

@@ -94,7 +94,7 @@ def create_tokenizer(kb_words: bool = True):
             from .kb import load_kb
 
             for entry in load_kb().entries.values():
-                for kind in ("label", "alt", "former", "abbreviation"):
+                for kind in ("label", "alt", "former", "abbreviation", "short"):
                     for name in entry.names.get(kind, ()):
                         if not name.isascii():
                             words.append((name, "nz"))

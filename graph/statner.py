@@ -38,9 +38,9 @@ Scores
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
 
 MODEL_DIR = Path(__file__).parent / "models" / "cluener"
 

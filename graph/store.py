@@ -33,18 +33,24 @@ class StoreLockedError(StoreError):
 def _open_ox(location: Path | None, read_only: bool) -> ox.Store:
     if location is None:
         return ox.Store()
+    if location.exists() and not location.is_dir():
+        raise StoreError(f"{location}: is a file, not a store directory")
     try:
         if read_only:
-            if not location.exists():
+            if not location.exists() or not any(location.iterdir()):
                 raise StoreError(f"{location}: no store here yet (run `kg build` first)")
             return ox.Store.read_only(str(location))
         location.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(location))
-    except OSError as exc:
+    except StoreError:
+        raise
+    except (OSError, RuntimeError) as exc:  # pyoxigraph raises RuntimeError for RocksDB corruption
         msg = str(exc)
         if "lock" in msg.lower() or "resource temporarily unavailable" in msg.lower():
             raise StoreLockedError(f"{location}: store is locked by another writer (a build is running?)") from None
-        raise StoreError(f"{location}: cannot open store ({msg.splitlines()[0]})") from None
+        if "corrupt" in msg.lower():
+            raise StoreError(f"{location}: store is damaged or not an Oxigraph store ({msg.splitlines()[0]})") from None
+        raise StoreError(f"{location}: cannot open store ({msg.splitlines()[0] if msg else exc.__class__.__name__})") from None
 
 
 def _nt_term(t) -> str:
@@ -121,7 +127,6 @@ class GraphStore:
 
     def union_graph(self, include_ontology: bool = False) -> Graph:
         from oxrdflib._converter import from_ox
-
         from rdflib.namespace import XSD
 
         g = bind_prefixes(Graph())

@@ -189,7 +189,7 @@ def test_store_path_is_a_file(tmp_path, store):
     f = tmp_path / "file"
     f.write_text("not a store", encoding="utf-8")
     msg = one_error(kg("query", "SELECT * WHERE { ?s ?p ?o }", "--store", f), 3)
-    assert str(f) in msg
+    assert f"{f}: is a file, not a store directory" in msg
     (tmp_path / "a.txt").write_text("招商銀行。", encoding="utf-8")
     msg = one_error(kg("build", tmp_path / "a.txt", "--store", f, "--no-model"), 3)
     assert str(f) in msg
@@ -198,3 +198,22 @@ def test_store_path_is_a_file(tmp_path, store):
 def test_remove_unknown_document(store):
     r = kg("remove", "no-such-doc", "--store", store)
     assert r.exit_code == 2 and "removed 0 document(s)" in r.stdout
+
+
+def test_corrupt_store(tmp_path):
+    d = tmp_path / "corrupt"
+    d.mkdir()
+    (d / "CURRENT").write_text("garbage\n", encoding="utf-8")
+    for args in (["query", "ASK {}"], ["stats"]):
+        msg = one_error(kg(*args, "--store", d), 3)
+        assert "store is damaged" in msg
+    (tmp_path / "a.txt").write_text("招商銀行。", encoding="utf-8")
+    msg = one_error(kg("build", tmp_path / "a.txt", "--store", d, "--no-model"), 3)
+    assert "store is damaged" in msg
+
+
+def test_empty_directory_is_no_store(tmp_path):
+    d = tmp_path / "emptyd"
+    d.mkdir()
+    msg = one_error(kg("query", "ASK {}", "--store", d), 3)
+    assert "no store here yet" in msg

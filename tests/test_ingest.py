@@ -278,7 +278,7 @@ def test_utf8_bom_crlf_mixed_punctuation_build(tmp_path):
     from graph.api import KnowledgeGraph
 
     with KnowledgeGraph.open(tmp_path / "s", read_only=True) as g:
-        starts = {int(r[0]) for r in g.query("SELECT ?s WHERE { ?m kg:refersTo <%s> ; kg:start ?s }" % ICBC).rows}
+        starts = {int(r[0]) for r in g.query(f"SELECT ?s WHERE {{ ?m kg:refersTo <{ICBC}> ; kg:start ?s }}").rows}
     assert starts == {0}  # the BOM is not counted in offsets
 
 

@@ -1,7 +1,6 @@
 from graph import build
 from graph.store import GraphStore
 
-
 TEXT_A = "騰訊與招商銀行達成合作。"
 TEXT_B = "據報道,騰訊與招商銀行達成合作,雙方將共建實驗室。"
 
