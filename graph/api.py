@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,51 +113,51 @@ class KnowledgeGraph:
         progress: Callable[[int, int, str], None] | None = None,
         on_warning: Callable[[str], None] | None = None,
         max_bytes: int | None = None,
+        workers: int = 1,
     ) -> BuildReport:
-        """Extract and store documents; an unchanged document is skipped unless ``force``."""
+        """Extract and store documents; an unchanged document is skipped unless ``force``.
+
+        Documents are read lazily and written one transaction each as they are
+        extracted, so memory stays flat however large the corpus.  With
+        ``workers > 1`` extraction runs in that many processes while this one writes.
+        """
         from .ingest import MAX_BYTES
-        from .pipeline import get_pipeline
-        from .rdf import document_graph
 
         t0 = time.perf_counter()
         report = BuildReport()
-        docs = list(_documents(sources, report, on_warning, max_bytes or MAX_BYTES))
-        nlp = get_pipeline(use_statistical)
+        items = _plan(sources, report)
+        total = len(items)
         known = self.store.documents() if not force else {}
-        if docs:
+        if total:
             from .ontology import load_ontology
 
             self.store.load_ontology(load_ontology().graph)
-        entity_iris: set[URIRef] = set()
-        for i, doc_meta in enumerate(docs):
-            if progress:
-                progress(i, len(docs), doc_meta.path or doc_meta.key)
-            if known.get(doc_meta.iri) == doc_meta.content_hash:
-                report.skipped_unchanged += 1
-                continue
-            try:
-                sdoc = nlp.make_doc(doc_meta.text)
-                sdoc._.published = doc_meta.published_date
-                for _, proc in nlp.pipeline:
-                    sdoc = proc(sdoc)
-                g = document_graph(sdoc, doc_meta)
-                if reason:
-                    from .reason import materialise
-
-                    g = materialise(g)
-                self.store.replace_document(doc_meta.iri, g)
-            except InputError as exc:
-                report.failed.append((doc_meta.path or doc_meta.key, str(exc)))
-                continue
-            report.documents += 1
-            entity_iris |= set(sdoc._.entities or {})
-            report.relations += len(sdoc._.relations or [])
-            report.facts += len(sdoc._.facts or [])
+        entity_iris: set[str] = set()
+        todo = (
+            doc
+            for doc in _read(items, report, on_warning, max_bytes or MAX_BYTES)
+            if not _unchanged(doc, known, report)
+        )
+        done = 0
         if progress:
-            progress(len(docs), len(docs), "")
+            progress(0, total, "")
+        for result in _extract_all(todo, use_statistical, reason, workers):
+            done += 1
+            if progress:
+                progress(done + report.skipped_unchanged + len(report.skipped_empty) + len(report.failed), total, result.name)
+            if result.error:
+                report.failed.append((result.name, result.error))
+                continue
+            self.store.replace_document(result.iri, result.body)
+            report.documents += 1
+            entity_iris |= result.entities
+            report.relations += result.relations
+            report.facts += result.facts
+        if progress:
+            progress(total, total, "")
         self.store.flush()
         report.entities = len(entity_iris)
-        report.triples = len(self.store)
+        report.triples = self.store.count()
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -232,33 +232,98 @@ class KnowledgeGraph:
         self.close()
 
 
-def _documents(sources, report: BuildReport, on_warning, max_bytes: int) -> Iterable[Document]:
+def _plan(sources, report: BuildReport) -> list[Document | Path]:
+    """What to ingest, in a stable order: files found now, texts and Documents as given."""
     if isinstance(sources, (str, Path, Document)):
         sources = [sources]
+    items: list[Document | Path] = []
     for src in sources:
         if isinstance(src, Document):
-            yield src
-            continue
-        if isinstance(src, str) and ("\n" in src or not _plausible_path(src)):
+            items.append(src)
+        elif isinstance(src, str) and ("\n" in src or not _plausible_path(src)):
             if not src.strip():
                 report.skipped_empty.append("<text>")
                 continue
-            yield parse_text(src, key_for_text(src))
+            items.append(parse_text(src, key_for_text(src)))
+        else:
+            items.extend(iter_paths([Path(src)]))
+    return items
+
+
+def _read(items, report: BuildReport, on_warning, max_bytes: int) -> Iterator[Document]:
+    for item in items:
+        if isinstance(item, Document):
+            yield item
             continue
-        for path in iter_paths([Path(src)]):
-            try:
-                doc = read_document(path, max_bytes)
-            except InputError as exc:
-                report.failed.append((str(path), str(exc)))
-                if on_warning:
-                    on_warning(str(exc))
-                continue
-            if doc is None:
-                report.skipped_empty.append(str(path))
-                if on_warning:
-                    on_warning(f"{path}: empty document, skipped")
-                continue
-            yield doc
+        try:
+            doc = read_document(item, max_bytes)
+        except InputError as exc:
+            report.failed.append((str(item), str(exc)))
+            if on_warning:
+                on_warning(str(exc))
+            continue
+        if doc is None:
+            report.skipped_empty.append(str(item))
+            if on_warning:
+                on_warning(f"{item}: empty document, skipped")
+            continue
+        yield doc
+
+
+def _unchanged(doc: Document, known: dict, report: BuildReport) -> bool:
+    if known.get(doc.iri) == doc.content_hash:
+        report.skipped_unchanged += 1
+        return True
+    return False
+
+
+@dataclass
+class _Extracted:
+    name: str
+    iri: URIRef | None = None
+    body: str = ""
+    entities: set[str] = field(default_factory=set)
+    relations: int = 0
+    facts: int = 0
+    error: str | None = None
+
+
+def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
+    """One document to N-Triples text; runs in a worker process when building in parallel."""
+    doc_meta, use_statistical, reason = args
+    from .pipeline import get_pipeline
+    from .rdf import document_graph, to_ntriples
+
+    name = doc_meta.path or doc_meta.key
+    try:
+        nlp = get_pipeline(use_statistical)
+        sdoc = nlp.make_doc(doc_meta.text)
+        sdoc._.published = doc_meta.published_date
+        for _, proc in nlp.pipeline:
+            sdoc = proc(sdoc)
+        g = document_graph(sdoc, doc_meta)
+        if reason:
+            from .reason import materialise
+
+            g = materialise(g)
+    except InputError as exc:
+        return _Extracted(name, error=str(exc))
+    return _Extracted(name, doc_meta.iri, to_ntriples(g), {str(i) for i in (sdoc._.entities or {})},
+                      len(sdoc._.relations or []), len(sdoc._.facts or []))
+
+
+def _extract_all(docs: Iterable[Document], use_statistical: bool, reason: bool, workers: int) -> Iterator[_Extracted]:
+    args = ((d, use_statistical, reason) for d in docs)
+    if workers <= 1:
+        yield from map(_extract, args)
+        return
+    import multiprocessing as mp
+
+    from .pipeline import get_pipeline
+
+    get_pipeline(use_statistical)  # load once; forked workers inherit it
+    with mp.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_extract, args, chunksize=4)
 
 
 def _plausible_path(s: str) -> bool:

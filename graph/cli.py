@@ -101,6 +101,7 @@ def build(
     reason: Annotated[bool, typer.Option(help="Materialise superclass types and inverse/symmetric relations (OWL-RL).")] = False,
     model: Annotated[bool, typer.Option(help="Use the statistical NER model besides the rules.")] = True,
     max_mb: Annotated[float, typer.Option(help="Refuse documents larger than this many MB.")] = 20.0,
+    workers: Annotated[int, typer.Option(help="Extraction processes (the writer stays in this one).")] = 1,
 ) -> None:
     """Extract entities, relations and facts from documents into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -118,7 +119,7 @@ def build(
             bar.update(task, total=n, completed=i, description=Path(name).name[:40] if name else "done")
 
         report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
-                        on_warning=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False), max_bytes=int(max_mb * 1024 * 1024))
+                        on_warning=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
     for path, msg in report.failed:
         err.print(f"[red]failed:[/] {msg}", highlight=False)
     out.print(_summary_table(f"Built {store}", report.as_dict()))

@@ -78,6 +78,8 @@ class EntityRecognizer:
         self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.weak = set(p["weak_suffixes"])
         self.legal_forms = set(p["legal_forms"])
+        self.kb_block = tuple(p.get("kb_block_following", []))
+        self.latin_types = {k.lower(): v for k, v in p.get("latin_types", {}).items()}
         self.plan_verbs = set(p["plan_verbs"])
         self.stop_suffixes = tuple(self.legal_forms | {"公司", "平台", "银行", "集团"})
         self.org_pos = set(p["org_pos"])
@@ -129,6 +131,8 @@ class EntityRecognizer:
                         if (i > 0 and low[i - 1].isalnum() and low[i - 1].isascii()) or (e < n and low[e].isalnum() and low[e].isascii()):
                             continue
                     elif len(key) <= 2 and not (i in starts and e in ends):
+                        continue
+                    if any(low.startswith(b, e) for b in self.kb_block):
                         continue
                     found = Candidate(i, e, _local(entry.type), f"kb:{kind}", 100, entry, 0.98)
                     break
@@ -187,6 +191,8 @@ class EntityRecognizer:
             return False  # 上雲, 風雲: a dictionary word that merely ends like a name
         if own_prefix and tok.tag_ in self.org_pos:
             return True
+        if suffix in self.weak and body and self._tnorm(body[-1]) in self.generic:
+            return False  # 小米金融系公司: a description of companies, not a name
         if suffix in self.weak:
             # 公有雲和私有雲: a place-like token (云和) does not make a description a name
             return any(x.tag_ in self.org_pos or x.tag_.startswith("nr") or x.tag_ in ("j", "eng") for x in body if x.text.lower() not in self.latin_stop)
@@ -234,26 +240,28 @@ class EntityRecognizer:
                                 label = cls
                                 break
                     if j + 3 < len(doc) + 1 and j + 3 <= len(doc) - 0 and j + 3 <= len(doc) and doc[j + 1 : j + 2].text in ("(", "（") and j + 3 < len(doc) \
-                            and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ == "ns":
+                            and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ in ("ns", "nz"):
                         end_char = doc[j + 3].idx + 1  # 中國平安證券(香港)
                     out.append(Candidate(toks.start_char, end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
                     break
         return out
 
     def _plan_candidates(self, doc: Doc) -> list[Candidate]:
-        """啟動金融科技開放計劃: a noun phrase ending in 計劃/戰略 right after a launch verb is a named plan."""
+        """啟動金融科技開放計劃: the words between a launch verb and 計劃/戰略 name a plan."""
         out: list[Candidate] = []
         for j, tok in enumerate(doc):
             t = self._tnorm(tok)
             if not any(t.endswith(w) for w in self.p["plan_suffixes"]):
                 continue
-            start_tok = self._walk_left(doc, j, trim_generic=False)
-            if start_tok == j or start_tok == 0 or j - start_tok < 2:
+            i = j - 1
+            while i >= max(0, j - 6):
+                w = self._tnorm(doc[i])
+                if w in self.plan_verbs or doc[i].is_punct or w in PUNCT or w in ("的", "了", "和", "与"):
+                    break
+                i -= 1
+            if i < 0 or self._tnorm(doc[i]) not in self.plan_verbs or j - i < 3:
                 continue
-            verb = self._tnorm(doc[start_tok - 1])
-            if verb not in self.plan_verbs:
-                continue
-            out.append(Candidate(doc[start_tok].idx, tok.idx + len(tok.text), "Plan", "pattern:plan", 55, None, 0.6))
+            out.append(Candidate(doc[i + 1].idx, tok.idx + len(tok.text), "Plan", "pattern:plan", 55, None, 0.6))
         return out
 
     def _bracket_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
@@ -317,9 +325,11 @@ class EntityRecognizer:
                 if after.startswith(head) or before.endswith(head):
                     label = cls
                     break
-            last = word.split()[-1].rstrip(".").lower()
-            if label is None and last in ("inc", "llc", "ltd", "co", "corp", "corporation", "limited", "group", "bank", "securities", "capital", "partners"):
-                label = "Company"
+            words = [w.strip("().").lower() for w in word.split()]
+            if label is None and len(words) > 1:
+                typed = [self.latin_types[w] for w in words[1:] if w in self.latin_types]
+                if typed:
+                    label = next((t for t in typed if t != "Company"), "Company")
             if label is None:
                 mixed = any(c.islower() for c in word) and any(c.isupper() for c in word[1:])
                 if mixed and len(word) >= 4 and " " not in word:

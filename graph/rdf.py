@@ -30,6 +30,11 @@ def _date_literal(value: str) -> Literal:
     return Literal(value, datatype=dtype)
 
 
+def to_ntriples(g: Graph) -> str:
+    """Sorted N-Triples lines: cheap to pass between processes and to put in an INSERT DATA."""
+    return "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in g))
+
+
 def bind_prefixes(g: Graph) -> Graph:
     for p, ns in PREFIXES.items():
         g.bind(p, ns, override=True, replace=True)

@@ -58,6 +58,7 @@ class RelationExtractor:
         self.max_subj = int(p["max_subject_gap"])
         self.stake_words = tuple(p["stake_words"])
         self.nominal_heads = tuple(p["nominal_heads"])
+        self.advisor_roles = tuple(p["advisor_roles"])
         self.titles = sorted(ep["person_titles"], key=len, reverse=True)
         self.speech = set(ep["speech_verbs"])
         self.triggers: list[tuple[str, dict[str, Any]]] = []
@@ -169,10 +170,24 @@ class RelationExtractor:
                 marker_at = self._marker_start(norm, obj_group, sent)
                 subj = self._group_before(norm, groups, marker_at, self.max_subj, 2)
                 if subj is not None:
+                    subj = (self._with_companions(norm, groups, subj[0]), subj[1])
                     for a in subj[0]:
                         for b in obj_group:
                             self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** subj[1]))
                 return
+            if form == "symmetric" and found:
+                g = found[0]
+                lo = max(sent.start_char, g[0].start_char - 4)
+                pre = norm[lo : g[0].start_char]
+                for mk in ("与", "和", "同", "跟"):
+                    k = pre.rfind(mk)
+                    if k >= 0 and pre[k + 1 :] in ("", "包括", "包括了"):
+                        partner = self._group_before(norm, groups, lo + k, self.max_subj, 2)
+                        if partner is not None:
+                            for a in partner[0]:
+                                for b in g:
+                                    self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** partner[1]))
+                            return
             if form == "symmetric" and found and len(found[0]) >= 2:
                 g = found[0]
                 split = 0
@@ -194,6 +209,9 @@ class RelationExtractor:
             for a in subj:
                 for b in obj:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9**breaks))
+                    if "子公司" in norm[end : obj[0].start_char] and "founded" in rule["properties"]:
+                        # A 成立 … 子公司 B: B is also A's subsidiary
+                        self._emit(doc, out, sent, b, a, {"form": rule["form"], "properties": ["subsidiaryOf"]}, trigger, conf * 0.9)
         elif form == "passive":
             agent = self._group_before(norm, groups, pos, 8, 0)
             if agent is None:
@@ -227,7 +245,7 @@ class RelationExtractor:
                 if near is None or len(near[0]) != 1:
                     return
                 owner = near[0][0]  # 是小米集團內主打金融業務的子公司之一
-            found = self._group_before(norm, groups, owner.start_char, 6, 0)
+            found = self._group_before(norm, groups, owner.start_char, 6, 1)
             if found is None:
                 return
             gap = norm[found[0][-1].end_char : owner.start_char]
@@ -257,7 +275,7 @@ class RelationExtractor:
                 return
             # Org 的 title 由 P 擔任
             p_before = self._entity_adjacent_before(norm, ents, pos, 0)
-            if p_before is not None and norm[max(0, p_before.start_char - 12) : p_before.start_char].find("由") >= 0:
+            if p_before is not None and norm[max(0, p_before.start_char - 20) : p_before.start_char].find("由") >= 0:
                 k = norm.rfind("由", sent.start_char, p_before.start_char)
                 owner = self._group_before(norm, groups, k, 10, 0)
                 if owner is not None:
@@ -304,6 +322,18 @@ class RelationExtractor:
             if k >= 0 and not self._has_break(before[k:]):
                 return lo + k
         return start
+
+    _COMPANIONS = ("联同", "联合", "会同", "连同", "携同", "伙同")
+
+    def _with_companions(self, norm: str, groups, group: list[Span]) -> list[Span]:
+        """A 聯同 B、C 對 D…: A acts together with B and C."""
+        start = group[0].start_char
+        before = norm[max(0, start - 4) : start]
+        if any(before.endswith(c) for c in self._COMPANIONS):
+            lead = self._group_before(norm, groups, start - 2, 20, 2)
+            if lead is not None:
+                return lead[0] + group
+        return group
 
     def _marked_object(self, norm: str, group: list[Span], sent: Span) -> bool:
         return self._marker_start(norm, group, sent) != group[0].start_char
@@ -363,6 +393,58 @@ class RelationExtractor:
             m = re.match(r"\s*(?:作为(?:第一)?大股东[,，]?\s*)?(?:持股|占比为?|持有)?\s*\d+(?:\.\d+)?\s*[%％]", after)
             if m and e.kb_id_ != topic.kb_id_:
                 self._emit(doc, out, sent, e, topic, rule, "股权", 0.65)
+
+    def _clients(self, doc: Doc, sent: Span, norm: str, ents: list[Span], groups, out) -> None:
+        """'… A、B 等 … 客戶': the listed organisations are clients of the sentence's first organisation."""
+        orgs = [e for e in ents if self.onto.is_a(self._cls(doc, e), KG.Organization)]
+        if len(orgs) < 2:
+            return
+        provider = orgs[0]
+        rule = {"form": "client_list", "properties": ["clientOf"]}
+        for g in groups:
+            if provider in g:
+                continue
+            after = norm[g[-1].end_char : g[-1].end_char + 12]
+            k = after.find("客户")
+            if k >= 0 and not self._has_break(after[:k]) and "的客户" not in after[: k + 2]:
+                for e in g:
+                    self._emit(doc, out, sent, e, provider, rule, "客戶", 0.6)
+
+    def _advisors(self, doc: Doc, sent: Span, norm: str, groups, out) -> None:
+        """'A、B 將擔任 … 保薦人/承銷商/簿記人': the issuer (the document's main organisation) is their client."""
+        text = norm[sent.start_char : sent.end_char]
+        if not any(r in text for r in self.advisor_roles):
+            return
+        topic = self._topic(doc)
+        if topic is None:
+            return
+        rule = {"form": "advisor", "properties": ["clientOf"]}
+        for g in groups:
+            after = norm[g[-1].end_char : g[-1].end_char + 30]
+            m = re.match(r"\s*(?:将|将会|拟|共同|分别)?\s*(?:担任|作为|出任|为)", after)
+            if not m:
+                continue
+            rest = after[m.end() :]
+            cut = min([rest.find(c) for c in "，,。；;" if c in rest] + [len(rest)])
+            if any(r in rest[:cut] for r in self.advisor_roles):
+                for e in g:
+                    if e.kb_id_ != str(topic):
+                        self._emit_iri(doc, out, sent, topic, e, rule, "擔任", 0.6)
+
+    def _topic(self, doc: Doc) -> URIRef | None:
+        """The organisation the document is about: the most mentioned one."""
+        if doc._.entities is None:
+            return None
+        orgs = [(len(r.mentions), str(i)) for i, r in doc._.entities.items() if self.onto.is_a(r.type, KG.Organization)]
+        return URIRef(max(orgs)[1]) if orgs else None
+
+    def _emit_iri(self, doc, out, sent, head: URIRef, tail: Span, rule, trigger: str, conf: float) -> None:
+        rec = doc._.entities.get(head)
+        if rec is None or not self.onto.allows(KG[rule["properties"][0]], rec.type, self._cls(doc, tail)):
+            return
+        start = min(s for s, _ in rec.mentions)
+        out.append(Relation(head, KG[rule["properties"][0]], URIRef(tail.kb_id_), sent.start_char, sent.end_char, conf,
+                            trigger, f"{rule['form']}:{trigger}", None, ((start, start), (tail.start_char, tail.end_char))))
 
     def _possessives(self, doc: Doc, sent: Span, norm: str, ents: list[Span], out) -> None:
         """'Org 的 Product' (operates) and '其 Product' (the last organisation develops it)."""
@@ -441,6 +523,8 @@ class RelationExtractor:
                 self._at_event(doc, sent, norm, ents, event_rule, out)
             self._event_places(doc, sent, norm, ents, out)
             self._stakes(doc, sent, norm, ents, out)
+            self._clients(doc, sent, norm, ents, groups, out)
+            self._advisors(doc, sent, norm, groups, out)
             self._possessives(doc, sent, norm, ents, out)
         # One claim per (head, property, tail, sentence): keep the most confident reading.
         best: dict[tuple, Relation] = {}

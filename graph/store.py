@@ -48,6 +48,8 @@ def _open_ox(location: Path | None, read_only: bool) -> ox.Store:
         msg = str(exc)
         if "lock" in msg.lower() or "resource temporarily unavailable" in msg.lower():
             raise StoreLockedError(f"{location}: store is locked by another writer (a build is running?)") from None
+        if read_only and "column family not found" in msg.lower():
+            raise StoreError(f"{location}: store is still being created by another process; try again in a moment") from None
         if "corrupt" in msg.lower():
             raise StoreError(f"{location}: store is damaged or not an Oxigraph store ({msg.splitlines()[0]})") from None
         raise StoreError(f"{location}: cannot open store ({msg.splitlines()[0] if msg else exc.__class__.__name__})") from None
@@ -72,10 +74,10 @@ class GraphStore:
         if self.read_only:
             raise StoreError("store opened read-only")
 
-    def replace_document(self, doc_iri: URIRef, graph: Graph) -> None:
-        """Swap a document's graph for a new one in a single transaction."""
+    def replace_document(self, doc_iri: URIRef, graph: Graph | str) -> None:
+        """Swap a document's graph (an rdflib Graph or N-Triples text) for a new one in a single transaction."""
         self._check_writable()
-        body = "\n".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in graph)
+        body = graph if isinstance(graph, str) else "\n".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in graph)
         update = f"DROP SILENT GRAPH <{doc_iri}> ;\nINSERT DATA {{ GRAPH <{doc_iri}> {{\n{body}\n}} }}"
         self.ox.update(update)
 
@@ -144,7 +146,12 @@ class GraphStore:
             yield q
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.triples())
+        return self.count()
+
+    def count(self) -> int:
+        """Distinct triples in the union of document graphs (the ontology graph excluded)."""
+        q = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>) }} }}"
+        return int(next(iter(self.ox.query(q)))["n"].value)
 
     def stats(self) -> dict[str, int]:
         q = sparql_prefixes() + """
@@ -167,7 +174,7 @@ class GraphStore:
             "relations": rels,
             "evidence": evid,
             "measurements": meas,
-            "triples": len(self),
+            "triples": self.count(),
         }
 
     def close(self) -> None:

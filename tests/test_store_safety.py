@@ -103,7 +103,7 @@ def wait_for_documents(store: Path, proc: subprocess.Popen, at_least: int, timeo
         if store.exists():
             try:
                 n = len(graph_sizes(store))
-            except OSError:  # the writer is creating or compacting files; try again
+            except (OSError, RuntimeError):  # e.g. "Column family not found" while the writer creates the store
                 n = 0
             if n >= at_least:
                 return n
