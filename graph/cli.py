@@ -359,6 +359,24 @@ def validate(store: StoreOpt = DEFAULT_STORE) -> None:
         raise typer.Exit(EXIT_INVALID)
 
 
+@app.command()
+@_guard
+def serve(
+    store: StoreOpt = DEFAULT_STORE,
+    host: Annotated[str, typer.Option(help="Address to listen on; the default answers this machine only.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
+    update: Annotated[bool, typer.Option("--update", help="Allow SPARQL Update, POSTed to /update.")] = False,
+    timeout: Annotated[float, typer.Option(help="Stop each query after this many seconds.")] = 10.0,
+) -> None:
+    """Serve the store as a SPARQL 1.1 endpoint at http://HOST:PORT/sparql (read-only unless --update)."""
+    from .serve import serve as run_server
+
+    try:
+        run_server(store, host=host, port=port, allow_update=update, timeout=timeout)
+    except OSError as exc:  # port in use, address not available
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+
+
 @app.command(name="eval")
 @_guard
 def evaluate(

@@ -195,7 +195,8 @@ class EntityRecognizer:
             return False  # 小米金融系公司: a description of companies, not a name
         if suffix in self.weak:
             # 公有雲和私有雲: a place-like token (云和) does not make a description a name
-            return any(x.tag_ in self.org_pos or x.tag_.startswith("nr") or x.tag_ in ("j", "eng") for x in body if x.text.lower() not in self.latin_stop)
+            ok_tags = ("j", "eng") if suffix == "云" else ("j", "eng", "ns")
+            return any(x.tag_ in self.org_pos or x.tag_.startswith("nr") or x.tag_ in ok_tags for x in body if x.text.lower() not in self.latin_stop)
         if self._has_proper(body):
             return True
         if suffix in self.legal_forms:
@@ -230,7 +231,7 @@ class EntityRecognizer:
                         continue
                     if kind == "product" and self.kb is not None and self.kb.lookup(head):
                         continue  # 支付寶App: the known name is the entity, App is its form
-                    if len(name) > self.p["max_name_chars"] or any(_is_digitish(x.text) for x in toks[:1]):
+                    if len(name) > self.p["max_name_chars"] or any(x.text[:1].isdigit() or (x.tag_ == "m" and _is_digitish(x.text)) for x in toks[:1]):
                         continue
                     end_char = toks.end_char
                     if suffix in self.legal_forms or suffix in ("公司", "集团"):
@@ -239,11 +240,19 @@ class EntityRecognizer:
                             if inner not in _LEGAL and head.endswith(inner) and len(head) > len(inner):
                                 label = cls
                                 break
-                    if j + 3 < len(doc) + 1 and j + 3 <= len(doc) - 0 and j + 3 <= len(doc) and doc[j + 1 : j + 2].text in ("(", "（") and j + 3 < len(doc) \
-                            and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ in ("ns", "nz"):
+                    if j + 3 < len(doc) and doc[j + 1].text in ("(", "（") and doc[j + 3].text in (")", "）") and doc[j + 2].tag_ in ("ns", "nz"):
                         end_char = doc[j + 3].idx + 1  # 中國平安證券(香港)
                     out.append(Candidate(toks.start_char, end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
                     break
+        return out
+
+    def _byline_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
+        """Bylines: 文/周某某 (the author), 來源/市界 (the outlet)."""
+        out: list[Candidate] = []
+        for m in re.finditer(r"(?m)^\s*(?:文|作者|记者|撰文|编辑)\s*[/:：|｜]\s*([\u4e00-\u9fff]{2,4})(?=$|[\s(（,，])", norm):
+            out.append(Candidate(m.start(1), m.end(1), "Person", "pattern:byline", 80, None, 0.8))
+        for m in re.finditer(r"(?m)^\s*(?:来源|出处|转载自)\s*[/:：|｜]\s*([^\s(（)）,，。/]{2,12})", norm):
+            out.append(Candidate(m.start(1), m.end(1), "MediaOutlet", "pattern:byline", 80, None, 0.8))
         return out
 
     def _plan_candidates(self, doc: Doc) -> list[Candidate]:
@@ -479,6 +488,7 @@ class EntityRecognizer:
         cands += self._latin_candidates(doc)
         cands += self._person_candidates(doc)
         cands += self._plan_candidates(doc)
+        cands += self._byline_candidates(doc, norm)
         kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]
         cands = [c for c in cands if not (c.source.startswith("pattern:") and c.source != "pattern:title" and any(
             c.start < ks and ke == c.end or (c.start <= ks and ke <= c.end and kl == "Person" and c.label != "Person") for ks, ke, kl in kb_spans))]

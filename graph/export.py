@@ -11,7 +11,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from .store import GraphStore
-from .vocab import PREFIXES
+from .vocab import ONTOLOGY_GRAPH, PREFIXES
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -26,10 +26,6 @@ FORMATS = {
 }
 GRAPH_FORMATS = ("graphml", "gexf")
 QUAD_FORMATS = {"nquads", "trig"}
-
-
-def _key(term) -> tuple[int, str]:
-    return (0 if isinstance(term, ox.NamedNode) else 1 if isinstance(term, ox.BlankNode) else 2, str(term))
 
 
 def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | None = None, include_ontology: bool = False) -> bytes | None:
@@ -49,8 +45,19 @@ def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | 
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(sorted(set(FORMATS) | set(GRAPH_FORMATS)))}")
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    use_prefixes = prefixes if fmt in ("turtle", "ttl", "trig", "rdfxml") else None
+    native = getattr(store, "ox", None)
     if fmt in QUAD_FORMATS:
-        quads = sorted(store.quads(include_ontology), key=lambda q: (_key(q.graph_name), _key(q.subject), _key(q.predicate), _key(q.object)))
-        return ox.serialize(quads, output, FORMATS[fmt], prefixes=prefixes if fmt == "trig" else None)
-    triples = [ox.Triple(s, p, o) for s, p, o in sorted(store.triples(include_ontology), key=lambda t: (_key(t[0]), _key(t[1]), _key(t[2])))]
-    return ox.serialize(triples, output, FORMATS[fmt], prefixes=prefixes if fmt in ("turtle", "ttl", "trig", "rdfxml") else None)
+        if native is not None:
+            # Oxigraph's index order is a function of the content alone: deterministic without sorting.
+            quads = (q for q in native.quads_for_pattern(None, None, None, None)
+                     if include_ontology or q.graph_name != ox.NamedNode(str(ONTOLOGY_GRAPH)))
+        else:
+            quads = sorted(store.quads(include_ontology), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+        return ox.serialize(quads, output, FORMATS[fmt], prefixes=use_prefixes)
+    if native is not None:
+        where = "GRAPH ?g { ?s ?p ?o }" if include_ontology else f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>)"
+        triples = native.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }} }}")
+    else:
+        triples = [ox.Triple(s, p, o) for s, p, o in sorted(store.triples(include_ontology), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))]
+    return ox.serialize(triples, output, FORMATS[fmt], prefixes=use_prefixes)

@@ -23,7 +23,7 @@ def materialise(g: Graph) -> Graph:
         work.add(t)
     for t in onto:
         work.add(t)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axiom=False).expand(work)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
     subjects = set(g.subjects())
     out = Graph()
     for p, ns in g.namespaces():

@@ -59,6 +59,8 @@ class RelationExtractor:
         self.stake_words = tuple(p["stake_words"])
         self.nominal_heads = tuple(p["nominal_heads"])
         self.advisor_roles = tuple(p["advisor_roles"])
+        self.demonstratives = tuple(sorted(p["demonstratives"], key=len, reverse=True))
+        self.anaphor_nouns = dict(sorted(p["anaphor_nouns"].items(), key=lambda kv: -len(kv[0])))
         self.titles = sorted(ep["person_titles"], key=len, reverse=True)
         self.speech = set(ep["speech_verbs"])
         self.triggers: list[tuple[str, dict[str, Any]]] = []
@@ -78,7 +80,8 @@ class RelationExtractor:
             if groups:
                 prev = groups[-1][-1]
                 gap = norm[prev.end_char : e.start_char].strip()
-                if gap in self.joiners or (gap in (",", "，") and len(groups[-1]) >= 1 and self._comma_list(norm, prev, e)):
+                unknown_member = len(gap) <= 5 and gap.endswith("、") and not any(c in gap[:-1] for c in "，,。；;、：:()（）")
+                if gap in self.joiners or unknown_member or (gap in (",", "，") and self._comma_list(norm, prev, e)):
                     groups[-1].append(e)
                     continue
             groups.append([e])
@@ -199,6 +202,21 @@ class RelationExtractor:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** found[1]))
                 return
             obj = self._group_after(norm, groups, end, self.max_obj)
+            if obj is None and form == "svo" and norm[pos - 1 : pos] == "的":
+                # 完成「鑫雲+」的上線: the object stands before 的 + trigger
+                target = next((e for e in ents if e.end_char in (pos - 1, pos - 2) and set(norm[e.end_char : pos]) <= set("的」”\"")), None)
+                if target is not None:
+                    subj = self._group_before(norm, groups, target.start_char, self.max_subj, 2)
+                    if subj is not None:
+                        for a in subj[0]:
+                            self._emit(doc, out, sent, a, target, rule, trigger, conf * 0.8 * (0.9 ** subj[1]))
+                    return
+            if found is None and obj is not None:
+                ante = self._antecedent(doc, norm, sent, pos)
+                if ante is not None:
+                    for b in obj:
+                        self._emit(doc, out, sent, ante, b, rule, trigger, conf * 0.8)
+                    return
             if found is None or obj is None:
                 return
             subj, breaks = found
@@ -337,6 +355,22 @@ class RelationExtractor:
 
     def _marked_object(self, norm: str, group: list[Span], sent: Span) -> bool:
         return self._marker_start(norm, group, sent) != group[0].start_char
+
+    def _antecedent(self, doc: Doc, norm: str, sent: Span, pos: int) -> Span | None:
+        """該公司/這些技術 at the start of the clause: the latest earlier entity of that kind."""
+        k = max(norm.rfind(b, sent.start_char, pos) for b in self.breaks)
+        clause_start = max(sent.start_char, k + 1)
+        head = norm[clause_start:pos].lstrip()
+        for det in self.demonstratives:
+            if head.startswith(det):
+                rest = head[len(det) :]
+                for noun, cls in self.anaphor_nouns.items():
+                    if rest.startswith(noun):
+                        target = KG[cls]
+                        before = [e for e in doc.ents if e.kb_id_ and e.end_char <= clause_start and clause_start - e.end_char < 300
+                                  and self.onto.is_a(self._cls(doc, e), target)]
+                        return before[-1] if before else None
+        return None
 
     def _titles(self, doc: Doc, sent: Span, norm: str, ents: list[Span], rule, out) -> None:
         for i, p in enumerate(ents):
@@ -496,7 +530,7 @@ class RelationExtractor:
         event_rule = next((r for r in self.rules if r["form"] == "at_event"), None)
         for sent in doc.sents:
             ents = [e for e in doc.ents if e.start >= sent.start and e.end <= sent.end and e.kb_id_]
-            if len(ents) < 2:
+            if not ents:
                 continue
             groups = self._groups(norm, ents)
             covered = bytearray(len(doc.text) + 1)

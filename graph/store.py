@@ -119,13 +119,14 @@ class GraphStore:
         self.ox.update(sparql)
 
     def triples(self, include_ontology: bool = False) -> Iterator[tuple]:
-        """Distinct triples of the union of document graphs, sorted for deterministic output."""
+        """Distinct triples of the union of document graphs (unordered: callers that write files sort)."""
         seen = set()
+        onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
         for q in self.ox.quads_for_pattern(None, None, None, None):
-            if not include_ontology and isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == str(ONTOLOGY_GRAPH):
+            if not include_ontology and q.graph_name == onto:
                 continue
             seen.add((q.subject, q.predicate, q.object))
-        yield from sorted(seen, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+        return iter(seen)
 
     def union_graph(self, include_ontology: bool = False) -> Graph:
         from oxrdflib._converter import from_ox
