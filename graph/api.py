@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
@@ -21,6 +22,9 @@ from .ingest import Document, InputError, iter_paths, key_for_text, parse_text, 
 from .query import QueryError, is_update, resolve, uses_service, with_prefixes
 from .store import DEFAULT_STORE, GraphStore
 from .vocab import ONTOLOGY_DIR
+
+if TYPE_CHECKING:
+    from .remote import RemoteStore
 
 Source = str | Path | Document
 
@@ -95,13 +99,15 @@ class QueryResult:
 class KnowledgeGraph:
     """A store of per-document graphs plus the pipeline that fills it."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore | RemoteStore) -> None:
         self.store = store
 
     @classmethod
     def open(cls, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> KnowledgeGraph:
-        """Open (or create) a store; ``location=None`` keeps it in memory."""
-        return cls(GraphStore(location, read_only=read_only))
+        """Open (or create) a store; ``location=None`` keeps it in memory; an ``http(s)://`` URL is a SPARQL 1.1 endpoint."""
+        from .remote import open_store
+
+        return cls(open_store(location, read_only=read_only))
 
     # -- building -------------------------------------------------------
     def add(

@@ -31,7 +31,21 @@ EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_TIMEOUT = 4
 
-StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="Store directory (embedded Oxigraph).")]
+def _store_location(value: str | Path) -> str | Path:
+    """A store directory, or an ``http(s)://`` SPARQL endpoint kept as text (a Path would fold ``//``)."""
+    from .remote import is_remote
+
+    text = str(value)
+    return text if is_remote(text) else Path(text)
+
+
+StoreOpt = Annotated[
+    Path,
+    typer.Option(
+        "--store", "-s", parser=_store_location, metavar="DIR|URL",
+        help="Store directory (embedded Oxigraph), or a SPARQL 1.1 endpoint URL (http(s)://…: Oxigraph server, Fuseki, GraphDB…).",
+    ),
+]
 _state = {"debug": False}
 
 
@@ -77,7 +91,7 @@ def _guard(fn):
     return wrapper
 
 
-def _open(store: Path, read_only: bool = False):
+def _open(store: str | Path, read_only: bool = False):
     from .api import KnowledgeGraph
 
     return KnowledgeGraph.open(store, read_only=read_only)
@@ -371,6 +385,8 @@ def serve(
     """Serve the store as a SPARQL 1.1 endpoint at http://HOST:PORT/sparql (read-only unless --update)."""
     from .serve import serve as run_server
 
+    if not isinstance(store, Path):
+        raise ValueError(f"--store {store}: kg serve serves a local store directory, not a remote endpoint")
     try:
         run_server(store, host=host, port=port, allow_update=update, timeout=timeout)
     except OSError as exc:  # port in use, address not available

@@ -46,7 +46,7 @@ def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | 
         raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(sorted(set(FORMATS) | set(GRAPH_FORMATS)))}")
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     use_prefixes = prefixes if fmt in ("turtle", "ttl", "trig", "rdfxml") else None
-    native = getattr(store, "ox", None)
+    native = store.ox if isinstance(getattr(store, "ox", None), ox.Store) else None
     if fmt in QUAD_FORMATS:
         if native is not None:
             # Oxigraph's index order is a function of the content alone: deterministic without sorting.
