@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -134,14 +134,14 @@ def build(
 
         report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
                         on_warning=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
-    for path, msg in report.failed:
+    for _path, msg in report.failed:
         err.print(f"[red]failed:[/] {msg}", highlight=False)
     out.print(_summary_table(f"Built {store}", report.as_dict()))
     if report.failed and not report.documents and not report.skipped_unchanged:
         raise typer.Exit(EXIT_USAGE)
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     csv = "csv"
     tsv = "tsv"

@@ -58,6 +58,8 @@ def _is_han(ch: str) -> bool:
 
 
 class EntityRecognizer:
+    _text = ""
+
     def __init__(self, nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> None:
         self.name = name
         self.p: dict[str, Any] = load_patterns(patterns)
@@ -90,6 +92,7 @@ class EntityRecognizer:
         self.boundary = set(p["boundary_words"])
         self.titles = sorted(p["person_titles"], key=len, reverse=True)
         self.title_set = set(self.titles)
+        self.title_tails = {x[-2:] for x in self.titles if len(x) >= 2}
         self.speech = set(p["speech_verbs"])
         self.name_stops = tuple(set(p["speech_verbs"]) | set(p["boundary_words"]) | set(p.get("name_stops", [])))
         self.surnames = set(p["surnames"])
@@ -115,7 +118,7 @@ class EntityRecognizer:
         return {t.idx for t in doc}, {t.idx + len(t.text) for t in doc}
 
     def _norm(self, doc: Doc) -> str:
-        return doc._.norm_text if doc._.norm_text is not None else normalize(doc.text)
+        return doc._.norm_text if doc._.norm_text is not None else normalize(self._text)
 
     def _kb_candidates(self, doc: Doc, norm: str, starts: set[int], ends: set[int]) -> list[Candidate]:
         out: list[Candidate] = []
@@ -187,15 +190,15 @@ class EntityRecognizer:
         """Is what precedes a suffix a name, rather than a description (銀行雲, 數字化銀行, 金融上雲)?"""
         if kind == "event":
             return len(body) + (1 if own_prefix else 0) >= 2 or self._has_proper(body)
-        if own_prefix and suffix in self.weak and tok.tag_ not in self.org_pos:
+        if own_prefix and suffix in self.weak and not (tok.tag_ in self.org_pos or (tok.tag_ == "un" and len(tok.text) - len(suffix) >= 2)):
             return False  # 上雲, 風雲: a dictionary word that merely ends like a name
-        if own_prefix and tok.tag_ in self.org_pos:
+        if own_prefix and (tok.tag_ in self.org_pos or (tok.tag_ == "un" and len(tok.text) - len(suffix) >= 2)):
             return True
         if suffix in self.weak and body and self._tnorm(body[-1]) in self.generic:
             return False  # 小米金融系公司: a description of companies, not a name
         if suffix in self.weak:
             # 公有雲和私有雲: a place-like token (云和) does not make a description a name
-            ok_tags = ("j", "eng") if suffix == "云" else ("j", "eng", "ns")
+            ok_tags = ("j", "eng", "un") if suffix == "云" else ("j", "eng", "ns", "un")
             return any(x.tag_ in self.org_pos or x.tag_.startswith("nr") or x.tag_ in ok_tags for x in body if x.text.lower() not in self.latin_stop)
         if self._has_proper(body):
             return True
@@ -275,7 +278,7 @@ class EntityRecognizer:
 
     def _bracket_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
         out: list[Candidate] = []
-        for m in re.finditer(r"《([^《》\n]{1,60})》", doc.text):
+        for m in re.finditer(r"《([^《》\n]{1,60})》", self._text):
             inner = normalize(m.group(1))
             label = self.p["book_default"]
             for word, cls in self.book_types:
@@ -285,7 +288,7 @@ class EntityRecognizer:
             out.append(Candidate(m.start(), m.end(), label, "pattern:title", 120, None, 0.9))
         for pair in self.p["quote_pairs"]:
             o, c = pair[0], pair[-1]
-            for m in re.finditer(re.escape(o) + r"([^\n" + re.escape(o + c) + r"，,。；;]{2,20})" + re.escape(c), doc.text):
+            for m in re.finditer(re.escape(o) + r"([^\n" + re.escape(o + c) + r"，,。；;]{2,20})" + re.escape(c), self._text):
                 inner = normalize(m.group(1))
                 if inner in self.never or inner in self.generic:
                     continue
@@ -301,8 +304,8 @@ class EntityRecognizer:
                     for word in self.p["plan_suffixes"]:
                         if inner.endswith(word) and len(inner) > len(word) + 1:
                             label = "Plan"
-                after = normalize(doc.text[m.end() : m.end() + 4])
-                before = normalize(doc.text[max(0, m.start() - 4) : m.start()])
+                after = normalize(self._text[m.end() : m.end() + 4])
+                before = normalize(self._text[max(0, m.start() - 4) : m.start()])
                 if label is None:
                     for head, cls in self.quoted_heads.items():
                         if after.startswith(head) or before.endswith(head):
@@ -316,7 +319,7 @@ class EntityRecognizer:
 
     def _latin_candidates(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
-        text = doc.text
+        text = self._text
         for m in re.finditer(r"[A-Za-z][A-Za-z0-9&+.\-]*(?:\s(?:[A-Z(][A-Za-z0-9&+.\-()]*))*", text):
             s, e = m.start(), m.end()
             word = m.group(0).rstrip("-( ")
@@ -358,10 +361,9 @@ class EntityRecognizer:
     def _person_candidates(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
         toks = list(doc)
-        n = len(toks)
         for j, tok in enumerate(toks):
             t = self._tnorm(tok)
-            if t in self.title_set or any(t.endswith(x) for x in self.titles if len(x) >= 2 and len(t) <= len(x) + 2):
+            if t in self.title_set or (len(t) >= 2 and t[-2:] in self.title_tails and any(t.endswith(x) for x in self.titles if len(t) <= len(x) + 2)):
                 # title then name: 副总裁刘伟光 / 董事长计葵生
                 cand = self._name_at(toks, j + 1)
                 if cand:
@@ -374,9 +376,9 @@ class EntityRecognizer:
                 cand = self._name_before(toks, j)
                 if cand:
                     out.append(Candidate(cand[0], cand[1], "Person", "pattern:speaker", 70, None, 0.7))
-            if tok.tag_ == "nr" and self._looks_like_person(t) and len(t) >= 2:
+            if tok.tag_ in ("nr", "un") and self._looks_like_person(t) and len(t) >= 2:
                 # 陸奇在…會議上提到 / 陸奇對媒體表示: a personal name that soon says something
-                tail = normalize(doc.text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12])
+                tail = normalize(self._text[tok.idx + len(tok.text) : tok.idx + len(tok.text) + 12])
                 cut = min([tail.find(c) for c in "，,。；;！？!?" if c in tail] + [len(tail)])
                 if any(v in tail[:cut] for v in self.speech if len(v) >= 2):
                     out.append(Candidate(tok.idx, tok.idx + len(tok.text), "Person", "pattern:speaker", 65, None, 0.65))
@@ -395,14 +397,15 @@ class EntityRecognizer:
         span = self._name_at_raw(toks, i)
         if span is None:
             return None
-        return span[0], self._extend_name(toks[0].doc.text, span[0], span[1])
+        return span[0], self._extend_name(self._text, span[0], span[1])
 
     def _name_at_raw(self, toks, i: int) -> tuple[int, int] | None:
         if i >= len(toks):
             return None
         tok = toks[i]
         t = self._tnorm(tok)
-        if tok.tag_.startswith("nr") and (self._looks_like_person(t) or (2 <= len(t) <= 3 and all(_is_han(c) for c in t))):
+        if (tok.tag_.startswith("nr") and (self._looks_like_person(t) or (2 <= len(t) <= 3 and all(_is_han(c) for c in t)))) or (
+                tok.tag_ == "un" and self._looks_like_person(t)):
             return tok.idx, tok.idx + len(tok.text)
         # jieba sometimes splits an unknown name: 刘 / 伟光
         if i + 1 < len(toks) and len(t) == 1 and t in self.surnames:
@@ -419,7 +422,7 @@ class EntityRecognizer:
             return None
         tok = toks[j - 1]
         t = self._tnorm(tok)
-        if tok.tag_.startswith("nr") and self._looks_like_person(t):
+        if (tok.tag_.startswith("nr") or tok.tag_ == "un") and self._looks_like_person(t):
             return tok.idx, tok.idx + len(tok.text)
         if j >= 2:
             prev = toks[j - 2]
@@ -432,10 +435,10 @@ class EntityRecognizer:
         if self.stat is None:
             return []
         out = []
-        for s, e, label, score in self.stat.predict(doc.text):
+        for s, e, label, score in self.stat.predict(self._text):
             if label in ("Position",) or e - s < 2:
                 continue
-            name = normalize(doc.text[s:e])
+            name = normalize(self._text[s:e])
             if name in self.never or name in self.generic or any(c in PUNCT for c in name.strip()):
                 continue
             if label == "Person" and not self._looks_like_person(name):
@@ -477,7 +480,8 @@ class EntityRecognizer:
         return aliases
 
     def __call__(self, doc: Doc) -> Doc:
-        if not doc.text.strip():
+        self._text = doc.text  # doc.text is rebuilt from tokens on every access
+        if not self._text.strip():
             doc.ents = []
             return doc
         norm = self._norm(doc)
@@ -497,7 +501,7 @@ class EntityRecognizer:
         aliases = self._alias_definitions(doc, norm, chosen)
         extra: list[Candidate] = []
         for key, full in aliases.items():
-            target = normalize(doc.text[full.start : full.end])
+            target = normalize(self._text[full.start : full.end])
             for m in re.finditer(re.escape(key), norm.lower() if key.isascii() else norm):
                 extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 110, full.kb, 0.9, target))
             for m in re.finditer(r"《" + re.escape(key) + r"》", norm):
@@ -511,7 +515,7 @@ class EntityRecognizer:
                         for m in re.finditer(re.escape(key), norm):
                             extra.append(Candidate(m.start(), m.end(), _local(entry.type), "kb:short", 90, entry, 0.85))
         # Every further occurrence of a person's name is a mention of that person.
-        persons = {normalize(doc.text[c.start : c.end]) for c in chosen if c.label == "Person"}
+        persons = {normalize(self._text[c.start : c.end]) for c in chosen if c.label == "Person"}
         for name in persons:
             for m in re.finditer(re.escape(name), norm):
                 extra.append(Candidate(m.start(), m.end(), "Person", "propagated:person", 85, None, 0.8))
@@ -525,9 +529,9 @@ class EntityRecognizer:
         if extra:
             keep = [c for c in chosen if c.priority >= 100 or c.source.startswith("alias")]
             rest = [c for c in chosen if c not in keep]
-            chosen = self._select(rest + extra, None if not keep else keep)
+            chosen = self._select(rest + extra, keep if keep else None)
         chosen = self._select(self._stat_candidates(doc), chosen)
-        doc._.aliases = {k: normalize(doc.text[v.start : v.end].strip("《》")) for k, v in aliases.items()}
+        doc._.aliases = {k: normalize(self._text[v.start : v.end].strip("《》")) for k, v in aliases.items()}
         spans = []
         for c in chosen:
             span = doc.char_span(c.start, c.end, label=c.label, kb_id=str(c.kb.iri) if c.kb is not None else "", alignment_mode="expand")

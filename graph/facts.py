@@ -121,13 +121,14 @@ class FactExtractor:
         return out
 
     def __call__(self, doc: Doc) -> Doc:
-        norm = doc._.norm_text or doc.text
+        text = doc.text
+        norm = doc._.norm_text or text
         published = doc._.published
         dates = self.dates(norm, published)
         doc._.dates = dates
         facts: list[Fact] = []
         ents = [e for e in doc.ents if e.kb_id_]
-        for sent in doc.sents:
+        for sent in list(doc.sents):
             s_ents = [e for e in ents if e.start_char >= sent.start_char and e.end_char <= sent.end_char]
             s_dates = [d for d in dates if d.start >= sent.start_char and d.end <= sent.end_char]
             for m in self.number_re.finditer(norm, sent.start_char, sent.end_char):
@@ -158,7 +159,7 @@ class FactExtractor:
                 about = self._subject(doc, s_ents, start)
                 date = self._date_for(s_dates, start)
                 facts.append(
-                    Fact(about, _clean(value), self.units[m.group("unit")], doc.text[start:end], start, end,
+                    Fact(about, _clean(value), self.units[m.group("unit")], text[start:end], start, end,
                          sent.start_char, sent.end_char, qual, date, 0.8 if about else 0.5)
                 )
         doc._.facts = facts

@@ -44,6 +44,7 @@ def bind_prefixes(g: Graph) -> Graph:
 def document_graph(doc: Doc, meta: Document) -> Graph:
     """All triples one document contributes; the store keeps them in a graph named after the document."""
     g = bind_prefixes(Graph())
+    text = doc.text  # rebuilt from tokens on every access: take it once
     d = meta.iri
     key = meta.key
     g.add((d, RDF.type, KG.NewsArticle))
@@ -54,19 +55,19 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         g.add((d, SCHEMA.datePublished, _date_literal(meta.published)))
     if meta.source:
         g.add((d, SCHEMA.publisher, Literal(meta.source)))
-    g.add((d, SCHEMA.inLanguage, Literal(meta.language or _guess_lang(doc.text))))
+    g.add((d, SCHEMA.inLanguage, Literal(meta.language or _guess_lang(text))))
     g.add((d, KG.contentHash, Literal(meta.content_hash)))
     if meta.path:
         g.add((d, KG.sourcePath, Literal(str(meta.path))))
-    g.add((d, KG.characterCount, Literal(len(doc.text))))
+    g.add((d, KG.characterCount, Literal(len(text))))
 
     records = doc._.entities or {}
     for iri, rec in records.items():
         g.add((iri, RDF.type, rec.type))
         for lang, label in sorted(rec.labels.items()):
             g.add((iri, RDFS.label, Literal(label, lang=lang)))
-        for text, lang in sorted(rec.alt_labels):
-            g.add((iri, SKOS.altLabel, Literal(text, lang=lang)))
+        for alt, lang in sorted(rec.alt_labels):
+            g.add((iri, SKOS.altLabel, Literal(alt, lang=lang)))
         for prop, value in sorted(rec.identifiers.items()):
             g.add((iri, prop, Literal(value)))
         g.add((iri, KG.mentionCount, Literal(len(rec.mentions))))
@@ -75,7 +76,7 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
             m = KGEV[f"m-{digest(key, start, end)}"]
             g.add((m, RDF.type, KG.Mention))
             g.add((m, KG.refersTo, iri))
-            g.add((m, KG.text, Literal(doc.text[start:end])))
+            g.add((m, KG.text, Literal(text[start:end])))
             g.add((m, KG.start, Literal(start)))
             g.add((m, KG.end, Literal(end)))
             g.add((m, PROV.wasDerivedFrom, d))
@@ -89,7 +90,7 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         g.add((s, RDF.predicate, rel.prop))
         g.add((s, RDF.object, rel.tail))
         g.add((s, PROV.wasDerivedFrom, d))
-        g.add((s, KG.sentence, Literal(doc.text[rel.sent_start : rel.sent_end].strip())))
+        g.add((s, KG.sentence, Literal(text[rel.sent_start : rel.sent_end].strip())))
         g.add((s, KG.start, Literal(rel.sent_start)))
         g.add((s, KG.end, Literal(rel.sent_end)))
         g.add((s, KG.confidence, _dec(rel.confidence)))
@@ -109,7 +110,7 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
             g.add((q, KG.qualifier, Literal(f.qualifier)))
         if f.date:
             g.add((q, KG.refDate, _date_literal(f.date)))
-        g.add((q, KG.sentence, Literal(doc.text[f.sent_start : f.sent_end].strip())))
+        g.add((q, KG.sentence, Literal(text[f.sent_start : f.sent_end].strip())))
         g.add((q, KG.start, Literal(f.start)))
         g.add((q, KG.end, Literal(f.end)))
         g.add((q, KG.confidence, _dec(f.confidence)))
@@ -117,11 +118,12 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
 
     # Events take the date their sentence gives.
     dates = doc._.dates or []
+    sents = list(doc.sents) if any(rec.type in _EVENT_TYPES for rec in records.values()) else []
     for iri, rec in records.items():
         if rec.type not in _EVENT_TYPES:
             continue
         start = min(s for s, _ in rec.mentions)
-        sent = next((s for s in doc.sents if s.start_char <= start < s.end_char), None)
+        sent = next((s for s in sents if s.start_char <= start < s.end_char), None)
         if sent is None:
             continue
         for dm in dates:

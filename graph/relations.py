@@ -367,7 +367,7 @@ class RelationExtractor:
                 for noun, cls in self.anaphor_nouns.items():
                     if rest.startswith(noun):
                         target = KG[cls]
-                        before = [e for e in doc.ents if e.kb_id_ and e.end_char <= clause_start and clause_start - e.end_char < 300
+                        before = [e for e in self._all if e.end_char <= clause_start and clause_start - e.end_char < 300
                                   and self.onto.is_a(self._cls(doc, e), target)]
                         return before[-1] if before else None
         return None
@@ -394,9 +394,9 @@ class RelationExtractor:
                     continue  # 實際控制人馬雲、董事長井賢棟: look past the other titled person
                 if found and not rest:
                     role = "、".join(t for _, t in sorted(found))
-                    raw = doc.text[o.end_char : p.start_char]
+                    raw = self._text[o.end_char : p.start_char]
                     if self._cls(doc, ents[j + 1]) == KG.Person and ents[j + 1] is not p:
-                        raw = doc.text[ents[i - 1].end_char : p.start_char]
+                        raw = self._text[ents[i - 1].end_char : p.start_char]
                     self._emit(doc, out, sent, p, o, rule, role, float(rule.get("confidence", 0.85)), role=raw.strip("的、 "))
                 break
 
@@ -497,8 +497,9 @@ class RelationExtractor:
             # 其 refers to the topic: the first organisation of its sentence, else of the sentence before.
             owners = [e for e in ents if e.end_char <= k and self.onto.is_a(self._cls(doc, e), KG.Organization)][:1]
             if not owners:
-                prev = [e for e in doc.ents if e.kb_id_ and sent.start_char - 200 <= e.start_char < sent.start_char]
-                prev_sent = [e for e in prev if e.sent.start == (prev[-1].sent.start if prev else -1)]
+                prev_sents = [x for x in self._sents if x.end_char <= sent.start_char]
+                last = prev_sents[-1] if prev_sents else None
+                prev_sent = [e for e in self._all if last is not None and last.start_char <= e.start_char < last.end_char]
                 owners = [e for e in prev_sent if self.onto.is_a(self._cls(doc, e), KG.Organization)][:1]
             if not owners:
                 continue
@@ -525,15 +526,19 @@ class RelationExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         out: list[Relation] = []
-        norm = doc._.norm_text or doc.text
+        norm = doc._.norm_text or self._text
         title_rule = next((r for r in self.rules if r["form"] == "title"), None)
         event_rule = next((r for r in self.rules if r["form"] == "at_event"), None)
-        for sent in doc.sents:
-            ents = [e for e in doc.ents if e.start >= sent.start and e.end <= sent.end and e.kb_id_]
+        self._text = doc.text  # doc.text is rebuilt from tokens on every access
+        # doc.ents and doc.sents build new Span objects on every access: take them once.
+        self._all = [e for e in doc.ents if e.kb_id_]
+        self._sents = list(doc.sents)
+        for sent in self._sents:
+            ents = [e for e in self._all if e.start >= sent.start and e.end <= sent.end]
             if not ents:
                 continue
             groups = self._groups(norm, ents)
-            covered = bytearray(len(doc.text) + 1)
+            covered = bytearray(len(self._text) + 1)
             for e in ents:
                 covered[e.start_char : e.end_char] = b"\x01" * (e.end_char - e.start_char)
             seen_pos: set[tuple[int, str]] = set()
@@ -550,7 +555,7 @@ class RelationExtractor:
                         continue
                     seen_pos.add(key)
                     # evidence keeps the trigger as written (Traditional text, Traditional trigger)
-                    self._apply(doc, sent, norm, ents, groups, pos, doc.text[pos : pos + len(trigger)], rule, out)
+                    self._apply(doc, sent, norm, ents, groups, pos, self._text[pos : pos + len(trigger)], rule, out)
             if title_rule:
                 self._titles(doc, sent, norm, ents, title_rule, out)
             if event_rule:

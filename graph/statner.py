@@ -188,7 +188,7 @@ class StatisticalNER:
         results: list[list[Prediction]] = [[] for _ in texts]
         for b in range(0, len(pieces), batch_size):
             part = pieces[b : b + batch_size]
-            for (i, off, _), ents in zip(part, self._predict_chunks([c for _, _, c in part])):
+            for (i, off, _), ents in zip(part, self._predict_chunks([c for _, _, c in part]), strict=False):
                 results[i].extend((s + off, e + off, cls, score) for s, e, cls, score in ents)
         for res in results:
             res.sort(key=lambda x: (x[0], x[1]))
@@ -242,12 +242,12 @@ class StatisticalNER:
         step_scores: dict[int, list[numpy.ndarray]] = {id(d): [] for d in nonempty}
         if nonempty:
             states = ner.moves.init_batch(nonempty)
-            owner = {id(s): id(d) for s, d in zip(states, nonempty)}
+            owner = {id(s): id(d) for s, d in zip(states, nonempty, strict=False)}
             model = ner.model.predict(nonempty)
             todo = [s for s in states if not s.is_final()]
             while todo:
                 scores = model.predict(todo)
-                for s, row in zip(todo, scores):
+                for s, row in zip(todo, scores, strict=False):
                     step_scores[owner[id(s)]].append(numpy.array(row, dtype="f"))
                 todo = ner.transition_states(todo, scores)
             model.clear_memory()
@@ -278,7 +278,7 @@ class StatisticalNER:
             actions += [("I-" + label, self._inside[label])] * (n - 2)
             actions += [("L-" + label, self._inside[label])]
         p = 1.0
-        for tok, (name, valid) in zip(range(ent.start, ent.end), actions):
+        for tok, (name, valid) in zip(range(ent.start, ent.end), actions, strict=False):
             idx = self._action_index.get(name)
             if idx is None:
                 return 1.0

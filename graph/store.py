@@ -9,6 +9,7 @@ build killed half way leaves every document either fully in or fully out.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -180,10 +181,8 @@ class GraphStore:
 
     def close(self) -> None:
         self.flush()
-        try:
+        with contextlib.suppress(Exception):  # closing is best effort
             self.dataset.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
     def __enter__(self) -> GraphStore:
         return self
