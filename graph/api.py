@@ -257,6 +257,7 @@ def _plan(sources, report: BuildReport) -> list[Document | Path]:
 
 
 def _read(items, report: BuildReport, on_warning, max_bytes: int) -> Iterator[Document]:
+    seen: dict[str, str] = {}
     for item in items:
         if isinstance(item, Document):
             yield item
@@ -265,13 +266,15 @@ def _read(items, report: BuildReport, on_warning, max_bytes: int) -> Iterator[Do
             doc = read_document(item, max_bytes)
         except InputError as exc:
             report.failed.append((str(item), str(exc)))
-            if on_warning:
-                on_warning(str(exc))
             continue
         if doc is None:
             report.skipped_empty.append(str(item))
             if on_warning:
                 on_warning(f"{item}: empty document, skipped")
+            continue
+        first = seen.setdefault(doc.key, str(item))
+        if first != str(item):
+            report.failed.append((str(item), f"{item}: same document key '{doc.key}' as {first} (same file name); rename it or set id: in its front matter"))
             continue
         yield doc
 

@@ -2,7 +2,7 @@
 
 Errors are one line on stderr with a documented exit code; ``--debug``
 shows the traceback.  Exit codes: 0 ok, 1 validation or evaluation failure,
-2 bad input or query, 3 store locked or unusable, 4 timeout.
+2 bad input or query, 3 store locked or unusable, 4 timeout, 5 internal error.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .ingest import InputError
@@ -30,6 +31,7 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
 EXIT_TIMEOUT = 4
+EXIT_INTERNAL = 5
 
 def _store_location(value: str | Path) -> str | Path:
     """A store directory, or an ``http(s)://`` SPARQL endpoint kept as text (a Path would fold ``//``)."""
@@ -55,7 +57,7 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on
 
 
 def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -87,6 +89,10 @@ def _guard(fn):
             _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_USAGE)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback unless --debug
+            if _state["debug"]:
+                raise
+            _fail(f"internal error ({exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); rerun with --debug for details", EXIT_INTERNAL)
 
     return wrapper
 
@@ -133,9 +139,9 @@ def build(
             bar.update(task, total=n, completed=i, description=Path(name).name[:40] if name else "done")
 
         report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
-                        on_warning=lambda m: err.print(f"[yellow]warning:[/] {m}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
+                        on_warning=lambda m: err.print(f"[yellow]warning:[/] {escape(m)}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
     for _path, msg in report.failed:
-        err.print(f"[red]failed:[/] {msg}", highlight=False)
+        err.print(f"[red]failed:[/] {escape(msg)}", highlight=False)
     out.print(_summary_table(f"Built {store}", report.as_dict()))
     if report.failed and not report.documents and not report.skipped_unchanged:
         raise typer.Exit(EXIT_USAGE)
@@ -161,9 +167,10 @@ def query(
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the store."""
     from .query import parse_binding, resolve, with_prefixes
 
-    sparql = with_prefixes(resolve(query))
+    text = resolve(query)
+    sparql = with_prefixes(text)
     bindings = dict(parse_binding(b) for b in (bind or []))
-    _check_syntax(sparql)
+    _check_syntax(sparql, line_offset=sparql.count("\n") - text.count("\n"))
     if timeout > 0 and not update:
         _query_with_timeout(sparql, store, bindings, format, timeout)
         return
@@ -175,7 +182,7 @@ def query(
         _print_result(result, format)
 
 
-def _check_syntax(sparql: str) -> None:
+def _check_syntax(sparql: str, line_offset: int = 0) -> None:
     from rdflib.plugins.sparql import prepareQuery, prepareUpdate
 
     from .query import is_update, syntax_error_message
@@ -188,10 +195,10 @@ def _check_syntax(sparql: str) -> None:
         else:
             ox.Store().query(sparql)
     except SyntaxError as exc:
-        raise QueryError(syntax_error_message(exc, sparql)) from None
+        raise QueryError(syntax_error_message(exc, sparql, line_offset)) from None
     except Exception as exc:  # noqa: BLE001 - rdflib raises pyparsing errors
         if "ParseException" in exc.__class__.__name__ or "Expected" in str(exc):
-            raise QueryError(syntax_error_message(exc, sparql)) from None
+            raise QueryError(syntax_error_message(exc, sparql, line_offset)) from None
     _ = prepareQuery
 
 
@@ -205,6 +212,7 @@ def _run_query_child(sparql, store, bindings, fmt, conn) -> None:  # pragma: no 
     buf = io.StringIO()
     global out
     out = Console(file=buf, soft_wrap=True, width=200)
+    sys.stdout = buf  # csv/json/turtle writers print to stdout: capture them for the parent
     try:
         with KnowledgeGraph.open(store, read_only=True) as kg:
             _print_result(kg.query(sparql, bindings), fmt)

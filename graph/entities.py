@@ -123,25 +123,29 @@ class EntityRecognizer:
     def _kb_candidates(self, doc: Doc, norm: str, starts: set[int], ends: set[int]) -> list[Candidate]:
         out: list[Candidate] = []
         low = norm.lower()
-        i = 0
+        # KB keys are space-free (script.normalize): "Goldman Sachs" is indexed as "goldmansachs".
+        # Scan a space-free copy of the text and map offsets back to ``low``.
+        pos = [k for k, c in enumerate(low) if c != " "]
+        flat = "".join(low[k] for k in pos)
         n = len(low)
-        while i < n:
+        i = 0
+        while i < len(flat):
             found = None
-            for key, entry, kind in self._kb_first.get(low[i], ()):
-                if low.startswith(key, i):
-                    e = i + len(key)
+            for key, entry, kind in self._kb_first.get(flat[i], ()):
+                if flat.startswith(key, i):
+                    s, e = pos[i], pos[i + len(key) - 1] + 1
                     if key.isascii():
-                        if (i > 0 and low[i - 1].isalnum() and low[i - 1].isascii()) or (e < n and low[e].isalnum() and low[e].isascii()):
+                        if (s > 0 and low[s - 1].isalnum() and low[s - 1].isascii()) or (e < n and low[e].isalnum() and low[e].isascii()):
                             continue
-                    elif len(key) <= 2 and not (i in starts and e in ends):
+                    elif len(key) <= 2 and not (s in starts and e in ends):
                         continue
                     if any(low.startswith(b, e) for b in self.kb_block):
                         continue
-                    found = Candidate(i, e, _local(entry.type), f"kb:{kind}", 100, entry, 0.98)
+                    found = (Candidate(s, e, _local(entry.type), f"kb:{kind}", 100, entry, 0.98), i + len(key))
                     break
             if found:
-                out.append(found)
-                i = found.end
+                out.append(found[0])
+                i = found[1]
             else:
                 i += 1
         return out
@@ -320,7 +324,7 @@ class EntityRecognizer:
     def _latin_candidates(self, doc: Doc) -> list[Candidate]:
         out: list[Candidate] = []
         text = self._text
-        for m in re.finditer(r"[A-Za-z][A-Za-z0-9&+.\-]*(?:\s(?:[A-Z(][A-Za-z0-9&+.\-()]*))*", text):
+        for m in re.finditer(r"(?:[A-Z][A-Za-z0-9&+.\-]*|[a-z]+[A-Z][A-Za-z0-9&+.\-]*)(?:\s(?:[A-Z(][A-Za-z0-9&+.\-()]*))*", text):
             s, e = m.start(), m.end()
             word = m.group(0).rstrip("-( ")
             if word.endswith(".") and word.split()[-1].rstrip(".").lower() not in ("inc", "co", "ltd", "corp", "llc", "plc"):

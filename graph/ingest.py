@@ -282,6 +282,9 @@ def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | Non
             n += 1
         if n:
             text = "\n".join(lines[n:])
+    text, dropped = strip_trailing_boilerplate(text)
+    if dropped:
+        meta["boilerplate_lines_removed"] = dropped
     published = _iso_date(meta.get("published") or meta.get("date"))
     title = meta.get("title")
     if not title:
@@ -297,6 +300,36 @@ def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | Non
         path=path,
         meta=meta,
     )
+
+
+def _boilerplate() -> re.Pattern[str]:
+    """Footer line starts (related links, tags, editor credits) from ``ontology/patterns/ingest.yaml``."""
+    from .patterns import PATTERN_DIR
+
+    global _BOILERPLATE
+    if _BOILERPLATE is None:
+        data = yaml.safe_load((PATTERN_DIR / "ingest.yaml").read_text(encoding="utf-8")) or {}
+        starts = sorted(data.get("footer_line_starts", []), key=len, reverse=True)
+        _BOILERPLATE = re.compile(r"^\s*(?:" + "|".join(re.escape(x) for x in starts) + ")") if starts else re.compile(r"(?!)")
+    return _BOILERPLATE
+
+
+_BOILERPLATE: re.Pattern[str] | None = None
+
+
+def strip_trailing_boilerplate(text: str) -> tuple[str, int]:
+    """The article without its trailing footer lines, and how many lines were removed."""
+    lines = text.split("\n")
+    end = len(lines)
+    dropped = 0
+    footer = _boilerplate()
+    while end > 0 and (not lines[end - 1].strip() or footer.match(lines[end - 1])):
+        if lines[end - 1].strip():
+            dropped += 1
+        end -= 1
+    if not dropped or end == 0:
+        return text, 0
+    return "\n".join(lines[:end]) + "\n", dropped
 
 
 def _mb(n: float) -> str:

@@ -106,11 +106,14 @@ def inject_values(sparql: str, bindings: dict[str, object]) -> str:
     return sparql[: m.end()] + block + sparql[m.end() :]
 
 
-def syntax_error_message(exc: Exception, sparql: str) -> str:
+def syntax_error_message(exc: Exception, sparql: str, line_offset: int = 0) -> str:
+    """``line_offset``: lines added before the user's text (PREFIX declarations)."""
     msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     m = re.search(r"(\d+):(\d+)", msg)
     if m:
-        return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {msg}"
+        line = max(1, int(m.group(1)) - line_offset)
+        detail = re.sub(r"^error at \d+:\d+:\s*", "", msg)
+        return f"SPARQL syntax error at line {line}, column {m.group(2)}: {detail}"
     return f"SPARQL syntax error: {msg}"
 
 

@@ -180,9 +180,14 @@ class GraphStore:
         }
 
     def close(self) -> None:
+        if getattr(self, "ox", None) is None:
+            return
         self.flush()
         with contextlib.suppress(Exception):  # closing is best effort
             self.dataset.close()
+        # pyoxigraph releases the store, and its RocksDB lock, only when the last reference goes.
+        self.dataset = None
+        self.ox = None
 
     def __enter__(self) -> GraphStore:
         return self

@@ -70,7 +70,6 @@ def test_malformed_sparql_reports_line_and_column(store, sparql, line):
     assert "SPARQL syntax error at line" in msg and "column" in msg
 
 
-@pytest.mark.xfail(reason="cli adds PREFIX lines before checking syntax, so line numbers are shifted (patch in report)", strict=False)
 def test_syntax_error_line_counts_the_users_lines(store):
     msg = one_error(kg("query", "SELECT ?s WHERE {\n  ?s a kg:Bank ;\n     kg:name }", "--store", store), 2)
     assert "at line 3," in msg, msg
