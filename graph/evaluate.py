@@ -199,7 +199,8 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
     for gf in gold.get("facts", []):
         s.facts_total += 1
         text = normalize(str(gf["text"]))
-        hit = next((f for f in facts if text in normalize(f.text) or normalize(f.text) in text), None)
+        hit = next((f for f in facts if normalize(f.text) == text), None) or next(
+            (f for f in facts if text in normalize(f.text) or normalize(f.text) in text), None)
         if hit is None:
             continue
         s.facts_found += 1

@@ -137,7 +137,7 @@ class FactExtractor:
                     continue
                 if any(e.start_char <= start < e.end_char for e in ents):
                     continue
-                if m.group("unit") == "年" and not (m.group("more") or m.group("more2") or m.group("pre")):
+                if m.group("unit") == "年" and not (m.group("more") or m.group("more2") or m.group("pre") or m.group("post")):
                     continue  # 2017年 is a date, not a duration
                 if start > 0 and norm[start - 1].isdigit():
                     continue

@@ -8,8 +8,10 @@ axioms stay in the ontology graph.
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF
+
+from .vocab import KG, KGEV, KGID, digest
 
 from .ontology import load_ontology
 
@@ -37,4 +39,23 @@ def materialise(g: Graph) -> Graph:
         if s == o or p in (OWL.sameAs,) or (p == RDF.type and o in (OWL.Thing, OWL.NamedIndividual)):
             continue
         out.add((s, p, o))
+        if str(p).startswith(str(KG)) and str(s).startswith(str(KGID)) and str(o).startswith(str(KGID)):
+            _derive_evidence(g, out, s, p, o)
     return out
+
+
+def _derive_evidence(g: Graph, out: Graph, s, p, o) -> None:
+    """An inferred relation keeps the evidence of the statement it was inferred from."""
+    for st in list(g.subjects(RDF.type, RDF.Statement)):
+        a, b = g.value(st, RDF.subject), g.value(st, RDF.object)
+        if {a, b} != {s, o}:
+            continue
+        new = KGEV[f"s-{digest(st, p, s, o)}"]
+        for pred, val in g.predicate_objects(st):
+            if pred not in (RDF.subject, RDF.predicate, RDF.object, KG.extractor):
+                out.add((new, pred, val))
+        out.add((new, RDF.subject, s))
+        out.add((new, RDF.predicate, p))
+        out.add((new, RDF.object, o))
+        out.add((new, KG.extractor, Literal(f"owlrl:{g.value(st, KG.extractor)}")))
+        return
