@@ -26,10 +26,9 @@ from typing import Any
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Graph, URIRef, Variable
 from rdflib.query import Result
 
-from .rdf import bind_prefixes
 from .store import DEFAULT_STORE, GraphStore, StoreError
 from .vocab import ONTOLOGY_GRAPH, sparql_prefixes
 
@@ -443,16 +442,9 @@ class RemoteStore:
         return sorted(out, key=lambda x: (str(x.graph_name), str(x.subject), str(x.predicate), str(x.object)))
 
     def union_graph(self, include_ontology: bool = False) -> Graph:
-        from oxrdflib._converter import from_ox
-        from rdflib.namespace import XSD
+        from .store import rdflib_graph
 
-        g = bind_prefixes(Graph())
-        for s, p, o in self.triples(include_ontology):
-            obj = from_ox(o)
-            if isinstance(obj, Literal) and obj.datatype == XSD.string:
-                obj = Literal(str(obj))  # RDF 1.1: the same term; rdflib compares them as different
-            g.add((from_ox(s), from_ox(p), obj))
-        return g
+        return rdflib_graph(self.triples(include_ontology))
 
     def _scalar(self, sparql: str, union: bool = True) -> int:
         sols = list(self._select(sparql_prefixes() + sparql, union=union))

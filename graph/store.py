@@ -60,6 +60,20 @@ def _nt_term(t) -> str:
     return t.n3()
 
 
+def rdflib_graph(triples: Iterable[tuple]) -> Graph:
+    """pyoxigraph triples as an rdflib Graph (for pySHACL and rdflib users)."""
+    from oxrdflib._converter import from_ox
+    from rdflib.namespace import XSD
+
+    g = bind_prefixes(Graph())
+    for s, p, o in triples:
+        obj = from_ox(o)
+        if isinstance(obj, Literal) and obj.datatype == XSD.string:
+            obj = Literal(str(obj))  # RDF 1.1: the same term; rdflib compares them as different
+        g.add((from_ox(s), from_ox(p), obj))
+    return g
+
+
 class GraphStore:
     """A dataset of per-document named graphs with a union view for queries."""
 
@@ -130,16 +144,7 @@ class GraphStore:
         return iter(seen)
 
     def union_graph(self, include_ontology: bool = False) -> Graph:
-        from oxrdflib._converter import from_ox
-        from rdflib.namespace import XSD
-
-        g = bind_prefixes(Graph())
-        for s, p, o in self.triples(include_ontology):
-            obj = from_ox(o)
-            if isinstance(obj, Literal) and obj.datatype == XSD.string:
-                obj = Literal(str(obj))  # RDF 1.1: the same term; rdflib compares them as different
-            g.add((from_ox(s), from_ox(p), obj))
-        return g
+        return rdflib_graph(self.triples(include_ontology))
 
     def quads(self, include_ontology: bool = False) -> Iterable:
         for q in self.ox.quads_for_pattern(None, None, None, None):
