@@ -59,6 +59,8 @@ def _is_han(ch: str) -> bool:
 
 class EntityRecognizer:
     _text = ""
+    _tn_doc: Doc | None = None
+    _tn: list[str] = []  # noqa: RUF012 - replaced per document
 
     def __init__(self, nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> None:
         self.name = name
@@ -78,6 +80,7 @@ class EntityRecognizer:
         self.org_suffixes = sorted(p["org_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.event_suffixes = sorted(p["event_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.product_suffixes = sorted(p["product_suffixes"].items(), key=lambda kv: -len(kv[0]))
+        self._suffix_last = {sfx[-1] for table in (self.org_suffixes, self.event_suffixes, self.product_suffixes) for sfx, _ in table}
         self.weak = set(p["weak_suffixes"])
         self.legal_forms = set(p["legal_forms"])
         self.kb_block = tuple(p.get("kb_block_following", []))
@@ -111,6 +114,12 @@ class EntityRecognizer:
                         self._kb_first.setdefault(key[0], []).append((key, entry, kind))
             for lst in self._kb_first.values():
                 lst.sort(key=lambda x: -len(x[0]))
+        self._short_names: dict = {}
+        if self.kb is not None:
+            for key, entries in self.kb.index.items():
+                for entry, kind in entries:
+                    if kind == "short":
+                        self._short_names.setdefault(entry.iri, []).append(key)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -179,9 +188,16 @@ class EntityRecognizer:
             i += 1
         return i
 
-    @staticmethod
-    def _tnorm(tok) -> str:
+    def _tnorm(self, tok) -> str:
+        """A token's script-normalised form, from the document's normalised text (no per-token conversion)."""
+        if tok.doc is self._tn_doc:
+            return self._tn[tok.i]
         return normalize(tok.text) if not tok.text.isascii() else tok.text
+
+    def _prepare(self, doc: Doc) -> None:
+        norm = self._norm(doc)
+        self._tn_doc = doc
+        self._tn = [t.text if t.text.isascii() else norm[t.idx : t.idx + len(t.text)].lower().replace(" ", "") for t in doc]
 
     def _has_proper(self, toks) -> bool:
         return any(
@@ -220,6 +236,8 @@ class EntityRecognizer:
         )
         for j, tok in enumerate(doc):
             t = self._tnorm(tok)
+            if not t or t[-1] not in self._suffix_last:
+                continue
             for table, kind, prio in tables:
                 for suffix, label in table:
                     if not t.endswith(suffix):
@@ -485,6 +503,7 @@ class EntityRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         self._text = doc.text  # doc.text is rebuilt from tokens on every access
+        self._prepare(doc)
         if not self._text.strip():
             doc.ents = []
             return doc
@@ -512,12 +531,11 @@ class EntityRecognizer:
                 extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 130, full.kb, 0.9, target))
         # Short names of entities the document already names in full (螞蟻 after 螞蟻金服).
         if self.kb is not None:
-            present = {c.kb.iri for c in chosen if c.kb is not None}
-            for key, entries in self.kb.index.items():
-                for entry, kind in entries:
-                    if kind == "short" and entry.iri in present:
-                        for m in re.finditer(re.escape(key), norm):
-                            extra.append(Candidate(m.start(), m.end(), _local(entry.type), "kb:short", 90, entry, 0.85))
+            present = {c.kb.iri: c.kb for c in chosen if c.kb is not None}
+            for iri, entry in present.items():
+                for key in self._short_names.get(iri, ()):
+                    for m in re.finditer(re.escape(key), norm):
+                        extra.append(Candidate(m.start(), m.end(), _local(entry.type), "kb:short", 90, entry, 0.85))
         # Every further occurrence of a person's name is a mention of that person.
         persons = {normalize(self._text[c.start : c.end]) for c in chosen if c.label == "Person"}
         for name in persons:

@@ -68,6 +68,15 @@ class RelationExtractor:
             for t in rule.get("triggers", []):
                 self.triggers.append((t, rule))
         self.triggers.sort(key=lambda tr: -len(tr[0]))
+        # One overlapping scan per sentence finds every trigger: at each position the longest match,
+        # and the triggers that are its prefixes are exactly the others that match there.
+        self._trigger_order = {(t, id(r)): i for i, (t, r) in enumerate(self.triggers)}
+        self._rules_for: dict[str, list[dict[str, Any]]] = {}
+        for t, r in self.triggers:
+            self._rules_for.setdefault(t, []).append(r)
+        words = sorted(self._rules_for, key=len, reverse=True)
+        self._prefixes = {t: [u for u in words if t.startswith(u)] for t in words}
+        self._trigger_re = re.compile("(?=(" + "|".join(re.escape(t) for t in words) + "))") if words else None
 
     # ----------------------------------------------------------------- helpers
     def _cls(self, doc: Doc, span: Span) -> URIRef:
@@ -543,19 +552,23 @@ class RelationExtractor:
                 covered[e.start_char : e.end_char] = b"\x01" * (e.end_char - e.start_char)
             seen_pos: set[tuple[int, str]] = set()
             s_text = norm[sent.start_char : sent.end_char]
-            for trigger, rule in self.triggers:
-                for m in re.finditer(re.escape(trigger), s_text):
-                    pos = sent.start_char + m.start()
-                    if any(covered[pos : pos + len(trigger)]):
-                        continue
-                    if norm.startswith(self.nominal_heads, pos + len(trigger)):
-                        continue  # 開發平台, 發布會: the trigger is part of a noun here
-                    key = (pos, rule["form"] + ",".join(rule["properties"]))
-                    if any(k[1] == key[1] and k[0] <= pos < k[0] + 4 for k in seen_pos):
-                        continue
-                    seen_pos.add(key)
-                    # evidence keeps the trigger as written (Traditional text, Traditional trigger)
-                    self._apply(doc, sent, norm, ents, groups, pos, self._text[pos : pos + len(trigger)], rule, out)
+            found: list[tuple[int, int, str, dict[str, Any]]] = []
+            for m in self._trigger_re.finditer(s_text) if self._trigger_re is not None else ():
+                for t in self._prefixes[m.group(1)]:
+                    for r in self._rules_for[t]:
+                        found.append((self._trigger_order[(t, id(r))], sent.start_char + m.start(), t, r))
+            found.sort(key=lambda x: (x[0], x[1]))
+            for _, pos, trigger, rule in found:
+                if any(covered[pos : pos + len(trigger)]):
+                    continue
+                if norm.startswith(self.nominal_heads, pos + len(trigger)):
+                    continue  # 開發平台, 發布會: the trigger is part of a noun here
+                key = (pos, rule["form"] + ",".join(rule["properties"]))
+                if any(k[1] == key[1] and k[0] <= pos < k[0] + 4 for k in seen_pos):
+                    continue
+                seen_pos.add(key)
+                # evidence keeps the trigger as written (Traditional text, Traditional trigger)
+                self._apply(doc, sent, norm, ents, groups, pos, self._text[pos : pos + len(trigger)], rule, out)
             if title_rule:
                 self._titles(doc, sent, norm, ents, title_rule, out)
             if event_rule:
