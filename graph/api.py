@@ -336,7 +336,13 @@ def _extract_all(docs: Iterable[Document], use_statistical: bool, reason: bool, 
 
 
 def _plausible_path(s: str) -> bool:
-    return len(s) < 1024 and (Path(s).exists() or "/" in s or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm"))
+    if len(s) >= 1024 or any(len(part.encode("utf-8")) > 255 for part in s.split("/")):
+        return False  # no file system has such a name: it is text
+    try:
+        exists = Path(s).exists()
+    except OSError:
+        return False
+    return exists or "/" in s or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm")
 
 
 def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT_STORE, **kwargs) -> KnowledgeGraph:

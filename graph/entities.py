@@ -86,6 +86,8 @@ class EntityRecognizer:
         self.kb_block = tuple(p.get("kb_block_following", []))
         self.latin_types = {k.lower(): v for k, v in p.get("latin_types", {}).items()}
         self.plan_verbs = set(p["plan_verbs"])
+        cols = "|".join(re.escape(x) for x in sorted(p["column_suffixes"], key=len, reverse=True))
+        self._column_re = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]{1,8}?(?:" + cols + ")")
         self.stop_suffixes = tuple(self.legal_forms | {"公司", "平台", "银行", "集团"})
         self.org_pos = set(p["org_pos"])
         self.name_pos = set(p["name_pos"])
@@ -269,6 +271,17 @@ class EntityRecognizer:
                         end_char = doc[j + 3].idx + 1  # 中國平安證券(香港)
                     out.append(Candidate(toks.start_char, end_char, label, f"pattern:{kind}:{suffix}", prio, None, 0.75))
                     break
+        return out
+
+    def _column_candidates(self, norm: str, cands: list[Candidate]) -> list[Candidate]:
+        """雷鋒網AI金融評論: a known outlet's name followed by a column title is that column (a publication)."""
+        out: list[Candidate] = []
+        for c in cands:
+            if c.kb is None or c.label != "MediaOutlet":
+                continue
+            m = self._column_re.match(norm, c.end)
+            if m:
+                out.append(Candidate(c.start, m.end(), "Publication", "pattern:column", 105, None, 0.75))
         return out
 
     def _byline_candidates(self, doc: Doc, norm: str) -> list[Candidate]:
@@ -516,6 +529,7 @@ class EntityRecognizer:
         cands += self._person_candidates(doc)
         cands += self._plan_candidates(doc)
         cands += self._byline_candidates(doc, norm)
+        cands += self._column_candidates(norm, cands)
         kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]
         cands = [c for c in cands if not (c.source.startswith("pattern:") and c.source != "pattern:title" and any(
             c.start < ks and ke == c.end or (c.start <= ks and ke <= c.end and kl == "Person" and c.label != "Person") for ks, ke, kl in kb_spans))]

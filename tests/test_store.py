@@ -39,3 +39,10 @@ def test_store_persists_on_disk(tmp_path):
     build([TEXT_A], store=tmp_path / "s", use_statistical=False).close()
     with GraphStore(tmp_path / "s", read_only=True) as st:
         assert st.stats()["documents"] == 1
+
+
+def test_long_text_is_not_mistaken_for_a_path(tmp_path):
+    text = "騰訊與招商銀行達成合作，" * 40 + "。"
+    kg = build([text], store=tmp_path / "s", use_statistical=False)
+    assert kg.stats()["documents"] == 1
+    kg.close()
