@@ -6,6 +6,7 @@ gives the same file whatever order Oxigraph's indexes return.
 
 from __future__ import annotations
 
+import re
 from typing import IO
 
 import pyoxigraph as ox
@@ -54,10 +55,28 @@ def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | 
                      if include_ontology or q.graph_name != ox.NamedNode(str(ONTOLOGY_GRAPH)))
         else:
             quads = sorted(store.quads(include_ontology), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-        return ox.serialize(quads, output, FORMATS[fmt], prefixes=use_prefixes)
+        return _write(ox.serialize(quads, None, FORMATS[fmt], prefixes=use_prefixes), output)
     if native is not None:
         where = "GRAPH ?g { ?s ?p ?o }" if include_ontology else f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>)"
         triples = native.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }} }}")
     else:
         triples = [ox.Triple(s, p, o) for s, p, o in sorted(store.triples(include_ontology), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))]
-    return ox.serialize(triples, output, FORMATS[fmt], prefixes=use_prefixes)
+    return _write(ox.serialize(triples, None, FORMATS[fmt], prefixes=use_prefixes), output)
+
+
+def _write(data: bytes, output: IO[bytes] | str | None) -> bytes | None:
+    """Write (or return) serialised bytes with the conventional case of script subtags.
+
+    Oxigraph stores language tags lower-cased (BCP 47 tags are case-insensitive); files should
+    still say @zh-Hant and @zh-Hans, as the graph conventions do.
+    """
+    data = re.sub(rb'(["\'])@zh-han([st])\b', lambda m: m.group(1) + b"@zh-Han" + m.group(2), data)
+    data = re.sub(rb'("@language":\s*")zh-han([st])"', lambda m: m.group(1) + b"zh-Han" + m.group(2) + b'"', data)
+    if output is None:
+        return data
+    if isinstance(output, str):
+        with open(output, "wb") as fh:
+            fh.write(data)
+    else:
+        output.write(data)
+    return None

@@ -23,3 +23,11 @@ def test_rebuild_gives_byte_identical_export(seed_store, tmp_path):
     with KnowledgeGraph.open(seed_store, read_only=True) as kg:
         assert kg.serialize("turtle") == kg2.serialize("turtle")
     kg2.close()
+
+
+def test_language_tags_keep_script_case(seed_store):
+    with KnowledgeGraph.open(seed_store, read_only=True) as kg:
+        ttl = kg.serialize("turtle")
+        assert "@zh-Hant" in ttl and "@zh-Hans" in ttl
+        assert "@zh-hant" not in ttl and "@zh-hans" not in ttl
+        assert '"zh-Hant"' in kg.serialize("jsonld")
