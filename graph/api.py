@@ -21,7 +21,6 @@ from rdflib import Graph, URIRef
 from .ingest import Document, InputError, iter_paths, key_for_text, parse_text, read_document
 from .query import QueryError, is_update, resolve, uses_service, with_prefixes
 from .store import DEFAULT_STORE, GraphStore
-from .vocab import ONTOLOGY_DIR
 
 if TYPE_CHECKING:
     from .remote import RemoteStore
@@ -349,8 +348,6 @@ def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT
     """Build (or update) a knowledge graph from files, folders or texts and return it open."""
     kg = KnowledgeGraph.open(store)
     kg.add(sources, **kwargs)
-    if not (ONTOLOGY_DIR / "ontology.ttl").exists():
-        return kg
     return kg
 
 

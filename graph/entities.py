@@ -274,7 +274,7 @@ class EntityRecognizer:
         return out
 
     def _column_candidates(self, norm: str, cands: list[Candidate]) -> list[Candidate]:
-        """雷鋒網AI金融評論: a known outlet's name followed by a column title is that column (a publication)."""
+        """36氪創投頻道: a known outlet's name followed by a column title is that column (a publication)."""
         out: list[Candidate] = []
         for c in cands:
             if c.kb is None or c.label != "MediaOutlet":
@@ -399,7 +399,7 @@ class EntityRecognizer:
         for j, tok in enumerate(toks):
             t = self._tnorm(tok)
             if t in self.title_set or (len(t) >= 2 and t[-2:] in self.title_tails and any(t.endswith(x) for x in self.titles if len(t) <= len(x) + 2)):
-                # title then name: 副总裁刘伟光 / 董事长计葵生
+                # title then name: 副行长张明远 / 董事长王立新
                 cand = self._name_at(toks, j + 1)
                 if cand:
                     out.append(Candidate(cand[0], cand[1], "Person", "pattern:title-name", 80, None, 0.85))
@@ -543,7 +543,7 @@ class EntityRecognizer:
                 extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 110, full.kb, 0.9, target))
             for m in re.finditer(r"《" + re.escape(key) + r"》", norm):
                 extra.append(Candidate(m.start(), m.end(), full.label, "alias:defined", 130, full.kb, 0.9, target))
-        # Short names of entities the document already names in full (螞蟻 after 螞蟻金服).
+        # Short names of entities the document already names in full (平安 after 平安集團).
         if self.kb is not None:
             present = {c.kb.iri: c.kb for c in chosen if c.kb is not None}
             for iri, entry in present.items():

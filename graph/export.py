@@ -34,15 +34,7 @@ def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | 
     if fmt in GRAPH_FORMATS:
         from .viz import write_graph_file
 
-        data = write_graph_file(store, fmt)
-        if output is None:
-            return data
-        if isinstance(output, str):
-            with open(output, "wb") as fh:
-                fh.write(data)
-        else:
-            output.write(data)
-        return None
+        return _emit(write_graph_file(store, fmt), output)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(sorted(set(FORMATS) | set(GRAPH_FORMATS)))}")
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
@@ -72,6 +64,10 @@ def _write(data: bytes, output: IO[bytes] | str | None) -> bytes | None:
     """
     data = re.sub(rb'(["\'])@zh-han([st])\b', lambda m: m.group(1) + b"@zh-Han" + m.group(2), data)
     data = re.sub(rb'("@language":\s*")zh-han([st])"', lambda m: m.group(1) + b"zh-Han" + m.group(2) + b'"', data)
+    return _emit(data, output)
+
+
+def _emit(data: bytes, output: IO[bytes] | str | None) -> bytes | None:
     if output is None:
         return data
     if isinstance(output, str):

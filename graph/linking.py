@@ -116,7 +116,7 @@ class EntityLinker:
         return key
 
     def _kb_brand(self, key: str) -> URIRef | None:
-        """螞蟻金融科技 → 螞蟻(金服): a known name plus a business descriptor is the known entity's brand."""
+        """騰訊金融科技 → 騰訊: a known name plus a business descriptor is the known entity's brand."""
         for suf in self.brand_descriptors:
             if key.endswith(suf) and len(key) > len(suf) + 1:
                 hits = self.kb.lookup(key[: -len(suf)])
@@ -221,7 +221,7 @@ class EntityLinker:
         elif hans and not hant:
             rec.labels["zh-Hant"] = to_traditional(hans)
         if not hant and not hans and "en" in rec.labels:
-            # A Latin-script name (OceanBase, IBM) is also its name in Chinese text.
+            # A Latin-script name (TiDB, IBM) is also its name in Chinese text.
             rec.labels["zh-Hant"] = rec.labels["zh-Hans"] = rec.labels["en"]
         if "en" not in rec.labels:
             base = rec.labels.get("zh-Hans") or rec.labels.get("zh-Hant") or ""

@@ -212,7 +212,7 @@ class RelationExtractor:
                 return
             obj = self._group_after(norm, groups, end, self.max_obj)
             if obj is None and form == "svo" and norm[pos - 1 : pos] == "的":
-                # 完成「鑫雲+」的上線: the object stands before 的 + trigger
+                # 完成「星河+」的上線: the object stands before 的 + trigger
                 target = next((e for e in ents if e.end_char in (pos - 1, pos - 2) and set(norm[e.end_char : pos]) <= set("的」”\"")), None)
                 if target is not None:
                     subj = self._group_before(norm, groups, target.start_char, self.max_subj, 2)
