@@ -83,6 +83,7 @@ class EntityRecognizer:
         self._suffix_last = {sfx[-1] for table in (self.org_suffixes, self.event_suffixes, self.product_suffixes) for sfx, _ in table}
         self.weak = set(p["weak_suffixes"])
         self.legal_forms = set(p["legal_forms"])
+        self.verb_like = set(p.get("verb_like_suffixes", []))
         self.kb_block = tuple(p.get("kb_block_following", []))
         self.latin_types = {k.lower(): v for k, v in p.get("latin_types", {}).items()}
         self.plan_verbs = set(p["plan_verbs"])
@@ -256,6 +257,10 @@ class EntityRecognizer:
                     body = [x for x in doc[start_tok:j]]
                     if not self._name_ok(kind, suffix, tok, own_prefix, body):
                         continue
+                    if suffix in self.verb_like and j + 1 < len(doc):
+                        nxt = self._tnorm(doc[j + 1])
+                        if nxt[:1].isdigit() or doc[j + 1].tag_ == "m" or nxt in ("了", "于", "给", "到", "过"):
+                            continue  # 向某公司投資5億元: the suffix is the verb here
                     if kind == "product" and self.kb is not None and self.kb.lookup(head):
                         continue  # 支付寶App: the known name is the entity, App is its form
                     if len(name) > self.p["max_name_chars"] or any(x.text[:1].isdigit() or (x.tag_ == "m" and _is_digitish(x.text)) for x in toks[:1]):

@@ -288,6 +288,11 @@ class RelationExtractor:
             if k < 0:
                 return
             founded = self._group_after(norm, groups, k + 2, 3)
+            if not founded:
+                # B 由 A 牽頭(發起)成立: the founded organisation stands before 由
+                marker = norm.rfind("由", sent.start_char, leader.start_char)
+                before = self._group_before(norm, groups, marker, 6, 1) if marker >= 0 and leader.start_char - marker <= 2 else None
+                founded = before[0] if before else None
             if founded:
                 for b in founded:
                     self._emit(doc, out, sent, leader, b, rule, trigger, conf)
