@@ -217,7 +217,7 @@ class EntityRecognizer:
             return False  # 上雲, 風雲: a dictionary word that merely ends like a name
         if own_prefix and (tok.tag_ in self.org_pos or (tok.tag_ == "un" and len(tok.text) - len(suffix) >= 2)):
             return True
-        if suffix in self.weak and body and self._tnorm(body[-1]) in self.generic:
+        if suffix in self.weak and 0 < len(body) <= 2 and self._tnorm(body[-1]) in self.generic:
             return False  # 小米金融系公司: a description of companies, not a name
         if suffix in self.weak:
             # 公有雲和私有雲: a place-like token (云和) does not make a description a name
@@ -444,8 +444,8 @@ class EntityRecognizer:
             return None
         tok = toks[i]
         t = self._tnorm(tok)
-        if (tok.tag_.startswith("nr") and (self._looks_like_person(t) or (2 <= len(t) <= 3 and all(_is_han(c) for c in t)))) or (
-                tok.tag_ == "un" and self._looks_like_person(t)):
+        relaxed = 2 <= len(t) <= 3 and all(_is_han(c) for c in t) and (tok.tag_.startswith("nr") or (len(t) == 3 and t[0] not in _NOT_NAME_START))
+        if (tok.tag_.startswith("nr") or tok.tag_ == "un") and (self._looks_like_person(t) or relaxed):
             return tok.idx, tok.idx + len(tok.text)
         # jieba sometimes splits an unknown name: 刘 / 伟光
         if i + 1 < len(toks) and len(t) == 1 and t in self.surnames:
@@ -460,6 +460,8 @@ class EntityRecognizer:
     def _name_before(self, toks, j: int) -> tuple[int, int] | None:
         if j <= 0:
             return None
+        if j >= 2 and toks[j - 2].tag_ in ("ns", "nz", "nt", "un", "j"):
+            return None  # 國泰金控總經理: the word before the title ends an organisation's name
         tok = toks[j - 1]
         t = self._tnorm(tok)
         if (tok.tag_.startswith("nr") or tok.tag_ == "un") and self._looks_like_person(t):
@@ -587,6 +589,7 @@ class EntityRecognizer:
         return doc
 
 
+_NOT_NAME_START = set("一二三四五六七八九十两几每各该本此其这那")
 _LEGAL = {"股份有限公司", "有限责任公司", "有限公司", "控股集团", "集团", "公司"}
 
 

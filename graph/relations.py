@@ -255,6 +255,10 @@ class RelationExtractor:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf)
         elif form == "inner":
             owner = self._entity_adjacent_before(norm, ents, pos)
+            if owner is None and norm[max(sent.start_char, pos - 1) : pos] in ("，", ",", ""):
+                # 某集團今日宣布，旗下某銀行…: the owner is the clause's subject
+                found = self._group_before(norm, groups, pos, 20, 1)
+                owner = found[0][-1] if found and len(found[0]) == 1 else None
             members = self._group_after(norm, groups, end, 10)
             if owner is None or members is None:
                 return
