@@ -472,23 +472,33 @@ class RelationExtractor:
             return
         rule = {"form": "advisor", "properties": ["clientOf"]}
         for g in groups:
-            after = norm[g[-1].end_char : g[-1].end_char + 30]
+            start = g[-1].end_char
+            after = norm[start : start + 30]
             m = re.match(r"\s*(?:将|将会|拟|共同|分别)?\s*(?:担任|作为|出任|为)", after)
             if not m:
                 continue
             rest = after[m.end() :]
             cut = min([rest.find(c) for c in "，,。；;" if c in rest] + [len(rest)])
-            if any(r in rest[:cut] for r in self.advisor_roles):
-                for e in g:
-                    if e.kb_id_ != str(topic):
-                        self._emit_iri(doc, out, sent, topic, e, rule, "擔任", 0.6)
+            role = next((r for r in self.advisor_roles if r in rest[:cut]), None)
+            if role is None:
+                continue
+            k = start + m.end() + rest.index(role)
+            trigger = self._text[k : k + len(role)]  # as written
+            for e in g:
+                if e.kb_id_ != str(topic):
+                    self._emit_iri(doc, out, sent, topic, e, rule, trigger, 0.6)
 
     def _topic(self, doc: Doc) -> URIRef | None:
-        """The organisation the document is about: the most mentioned one."""
+        """The company the document is about: the most mentioned one, the first mentioned on a tie.
+
+        Exchanges and regulators are where things happen, not what an article is about.
+        """
         if doc._.entities is None:
             return None
-        orgs = [(len(r.mentions), str(i)) for i, r in doc._.entities.items() if self.onto.is_a(r.type, KG.Organization)]
-        return URIRef(max(orgs)[1]) if orgs else None
+        orgs = [(-len(r.mentions), min(s for s, _ in r.mentions), str(i)) for i, r in doc._.entities.items()
+                if self.onto.is_a(r.type, KG.Organization) and not self.onto.is_a(r.type, KG.StockExchange)
+                and not self.onto.is_a(r.type, KG.GovernmentAgency)]
+        return URIRef(min(orgs)[2]) if orgs else None
 
     def _emit_iri(self, doc, out, sent, head: URIRef, tail: Span, rule, trigger: str, conf: float) -> None:
         rec = doc._.entities.get(head)
