@@ -100,6 +100,7 @@ class EntityRecognizer:
         self.title_set = set(self.titles)
         self.title_tails = {x[-2:] for x in self.titles if len(x) >= 2}
         self.speech = set(p["speech_verbs"])
+        self.appoint = set(p.get("appointment_verbs", []))
         self.name_stops = tuple(set(p["speech_verbs"]) | set(p["boundary_words"]) | set(p.get("name_stops", [])))
         self.surnames = set(p["surnames"])
         self.compound_surnames = set(p["compound_surnames"])
@@ -412,6 +413,10 @@ class EntityRecognizer:
                 cand = self._name_before(toks, j)
                 if cand:
                     out.append(Candidate(cand[0], cand[1], "Person", "pattern:name-title", 75, None, 0.75))
+            if t in self.appoint and j + 2 < len(toks):
+                cand = self._name_at(toks, j + 1)
+                if cand and self._text[cand[1] : cand[1] + 1] in ("为", "為") or (cand and self._text[cand[1] : cand[1] + 2] in ("担任", "擔任")):
+                    out.append(Candidate(cand[0], cand[1], "Person", "pattern:appointed", 75, None, 0.75))
             if t in self.speech and j > 0:
                 cand = self._name_before(toks, j)
                 if cand:

@@ -317,6 +317,22 @@ class RelationExtractor:
                 if owner is not None:
                     for b in owner[0]:
                         self._emit(doc, out, sent, p_before, b, rule, trigger, conf * 0.9)
+        elif form == "appoint":
+            # Org 聘任 P 為 (該行)行長
+            person = self._entity_adjacent_after(norm, ents, end, 0)
+            if person is None or self._cls(doc, person) != KG.Person or norm[person.end_char : person.end_char + 1] != "为":
+                return
+            org = self._group_before(norm, groups, pos, 12, 1)
+            tail = norm[person.end_char + 1 : person.end_char + 16]
+            tail = tail[: min([tail.find(c) for c in "，,。；;、" if c in tail] + [len(tail)])]
+            title = next((t for t in self.titles if t in tail), None)
+            role = None
+            if title:
+                k = person.end_char + 1 + tail.index(title)
+                role = self._text[k : k + len(title)]
+            if org is not None:
+                for b in org[0]:
+                    self._emit(doc, out, sent, person, b, rule, trigger, conf, role=role)
         elif form == "located":
             place = self._group_before(norm, groups, pos, 4, 0)
             if place is None:

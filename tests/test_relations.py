@@ -42,3 +42,14 @@ def test_every_relation_has_evidence_and_confidence(run):
     for r in doc._.relations:
         assert 0 < r.confidence <= 1
         assert text[r.sent_start : r.sent_end].strip().startswith("去年")
+
+
+def test_appointment_gives_position_with_title(run):
+    doc = run("招商銀行董事會同意聘任王良為該行行長。")
+    r = [x for x in doc._.relations if x.prop == KG.holdsPosition]
+    assert r and r[0].role == "行長"
+
+
+def test_founding_in_the_passive_and_headquarters(run):
+    assert ("騰訊", "ledFoundingOf", "微眾銀行") in rels(run("據悉，微眾銀行由騰訊牽頭發起成立。"))
+    assert ("微眾銀行", "locatedIn", "深圳") in rels(run("微眾銀行註冊資本30億元，總部位於深圳。"))
