@@ -59,6 +59,8 @@ class RelationExtractor:
         self.stake_words = tuple(p["stake_words"])
         self.nominal_heads = tuple(p["nominal_heads"])
         self.advisor_roles = tuple(p["advisor_roles"])
+        self.object_markers = tuple(p["object_markers"])
+        self.companions = tuple(p["companions"])
         self.demonstratives = tuple(sorted(p["demonstratives"], key=len, reverse=True))
         self.anaphor_nouns = dict(sorted(p["anaphor_nouns"].items(), key=lambda kv: -len(kv[0])))
         self.titles = sorted(ep["person_titles"], key=len, reverse=True)
@@ -362,26 +364,22 @@ class RelationExtractor:
                 for b in provider[0]:
                     self._emit(doc, out, sent, a, b, rule, trigger, conf * (0.9 ** provider[1]))
 
-    _OBJ_MARKERS = ("对", "向", "把", "将", "对于")
-
     def _marker_start(self, norm: str, group: list[Span], sent: Span) -> int:
         """Start of an object marker (對/向/把/將) shortly before ``group`` in the same clause, else the group start."""
         start = group[0].start_char
         lo = max(sent.start_char, start - 12)
         before = norm[lo:start]
-        for mk in self._OBJ_MARKERS:
+        for mk in self.object_markers:
             k = before.rfind(mk)
             if k >= 0 and not self._has_break(before[k:]):
                 return lo + k
         return start
 
-    _COMPANIONS = ("联同", "联合", "会同", "连同", "携同", "伙同")
-
     def _with_companions(self, norm: str, groups, group: list[Span]) -> list[Span]:
         """A 聯同 B、C 對 D…: A acts together with B and C."""
         start = group[0].start_char
         before = norm[max(0, start - 4) : start]
-        if any(before.endswith(c) for c in self._COMPANIONS):
+        if any(before.endswith(c) for c in self.companions):
             lead = self._group_before(norm, groups, start - 2, 20, 2)
             if lead is not None:
                 return lead[0] + group
