@@ -8,6 +8,7 @@ concatenates IRI strings by hand.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -40,7 +41,9 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = ROOT / "ontology"
+#: Ontology, knowledge base, patterns and named queries: the repository's ``ontology/`` (an editable
+#: install) unless ``CNFINKG_ONTOLOGY`` points elsewhere.
+ONTOLOGY_DIR = Path(os.environ.get("CNFINKG_ONTOLOGY", ROOT / "ontology"))
 
 __all__ = [
     "KG",
