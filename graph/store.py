@@ -160,27 +160,17 @@ class GraphStore:
         q = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>) }} }}"
         return int(next(iter(self.ox.query(q)))["n"].value)
 
+    def _count(self, where: str, what: str = "*") -> int:
+        q = sparql_prefixes() + f"SELECT (COUNT({what}) AS ?n) WHERE {{ {where} }}"
+        return int(next(iter(self.ox.query(q, use_default_graph_as_union=True)))["n"].value)
+
     def stats(self) -> dict[str, int]:
-        q = sparql_prefixes() + """
-        SELECT
-          (COUNT(DISTINCT ?doc) AS ?documents)
-          WHERE { ?doc a kg:NewsArticle }"""
-        docs = int(next(iter(self.ox.query(q)))["documents"].value)
-        ent_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e kg:mentionCount ?c }"
-        ents = int(next(iter(self.ox.query(ent_q, use_default_graph_as_union=True)))["n"].value)
-        rel_q = sparql_prefixes() + "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o } }"
-        rels = int(next(iter(self.ox.query(rel_q, use_default_graph_as_union=True)))["n"].value)
-        ev_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE { ?st a rdf:Statement }"
-        evid = int(next(iter(self.ox.query(ev_q, use_default_graph_as_union=True)))["n"].value)
-        m_q = sparql_prefixes() + "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a kg:Measurement }"
-        meas = int(next(iter(self.ox.query(m_q, use_default_graph_as_union=True)))["n"].value)
-        docs = int(next(iter(self.ox.query(sparql_prefixes() + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a kg:NewsArticle }", use_default_graph_as_union=True)))["n"].value)
         return {
-            "documents": docs,
-            "entities": ents,
-            "relations": rels,
-            "evidence": evid,
-            "measurements": meas,
+            "documents": self._count("?d a kg:NewsArticle", "DISTINCT ?d"),
+            "entities": self._count("?e kg:mentionCount ?c", "DISTINCT ?e"),
+            "relations": self._count("SELECT DISTINCT ?s ?p ?o WHERE { ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }"),
+            "evidence": self._count("?st a rdf:Statement", "DISTINCT ?st"),
+            "measurements": self._count("?m a kg:Measurement", "DISTINCT ?m"),
             "triples": self.count(),
         }
 
