@@ -35,7 +35,10 @@ class BuildReport:
     skipped_empty: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     entities: int = 0
+    #: Distinct relation triples (subject, property, object) extracted, not their evidence records.
     relations: int = 0
+    #: Evidence records (one per relation and sentence) behind those relations.
+    evidence: int = 0
     facts: int = 0
     triples: int = 0
     seconds: float = 0.0
@@ -48,6 +51,7 @@ class BuildReport:
             "failed": len(self.failed),
             "entities": self.entities,
             "relations": self.relations,
+            "evidence": self.evidence,
             "facts": self.facts,
             "triples": self.triples,
             "seconds": round(self.seconds, 2),
@@ -138,6 +142,7 @@ class KnowledgeGraph:
 
             self.store.load_ontology(load_ontology().graph)
         entity_iris: set[str] = set()
+        relation_keys: set[tuple[str, str, str]] = set()
         todo = (
             doc
             for doc in _read(items, report, on_warning, max_bytes or MAX_BYTES)
@@ -156,12 +161,14 @@ class KnowledgeGraph:
             self.store.replace_document(result.iri, result.body)
             report.documents += 1
             entity_iris |= result.entities
-            report.relations += result.relations
+            relation_keys |= result.relations
+            report.evidence += result.evidence
             report.facts += result.facts
         if progress:
             progress(total, total, "")
         self.store.flush()
         report.entities = len(entity_iris)
+        report.relations = len(relation_keys)
         report.triples = self.store.count()
         report.seconds = time.perf_counter() - t0
         return report
@@ -193,7 +200,7 @@ class KnowledgeGraph:
             raise QueryError("SERVICE (federated queries) is not allowed")
         if is_update(sparql):
             if not allow_update:
-                raise QueryError("this is a SPARQL Update; pass --update (allow_update=True) to change the store")
+                raise QueryError("this is a SPARQL Update; call query(..., allow_update=True) to change the store")
             self.store.update(sparql)
             return None
         return QueryResult(self.store.query(sparql, bindings))
@@ -220,15 +227,25 @@ class KnowledgeGraph:
         return write_html(self.store, Path(path), lang=lang, **kwargs)
 
     def validate(self):
-        from .validate import validate
+        """SHACL validation of the store: the union of its documents, and each document's own graph
+        for the rules stated per document (see :func:`graph.validate.validate_store`)."""
+        from .validate import validate_store
 
-        return validate(self.store.union_graph())
+        return validate_store(self.store)
 
     def stats(self) -> dict[str, int]:
         return self.store.stats()
 
     def close(self) -> None:
         self.store.close()
+
+    def close_discarding_if_empty(self) -> bool:
+        """Close; remove the store directory if opening created it and no document went in."""
+        discard = getattr(self.store, "close_discarding_if_empty", None)
+        if discard is None:  # a remote store: nothing of ours to remove
+            self.store.close()
+            return False
+        return discard()
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -251,7 +268,10 @@ def _plan(sources, report: BuildReport) -> list[Document | Path]:
                 continue
             items.append(parse_text(src, key_for_text(src)))
         else:
-            items.extend(iter_paths([Path(src)]))
+            try:
+                items.extend(iter_paths([Path(src)]))
+            except InputError as exc:  # a missing path or an empty folder: report it, build the rest
+                report.failed.append((str(src), str(exc)))
     return items
 
 
@@ -291,7 +311,8 @@ class _Extracted:
     iri: URIRef | None = None
     body: str = ""
     entities: set[str] = field(default_factory=set)
-    relations: int = 0
+    relations: set[tuple[str, str, str]] = field(default_factory=set)
+    evidence: int = 0
     facts: int = 0
     error: str | None = None
 
@@ -305,6 +326,10 @@ def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
     name = doc_meta.path or doc_meta.key
     try:
         nlp = get_pipeline(use_statistical)
+        # spaCy refuses texts over nlp.max_length (1,000,000 characters) with [E088], a guard sized for
+        # its parser and NER models.  This pipeline's statistical layer reads the text in short chunks
+        # and the rest is rules, so the per-document byte limit (--max-mb) is the guard that counts.
+        nlp.max_length = max(nlp.max_length, len(doc_meta.text) + 1)
         sdoc = nlp.make_doc(doc_meta.text)
         sdoc._.published = doc_meta.published_date
         for _, proc in nlp.pipeline:
@@ -316,8 +341,9 @@ def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
             g = materialise(g)
     except InputError as exc:
         return _Extracted(name, error=str(exc))
+    relations = sdoc._.relations or []
     return _Extracted(name, doc_meta.iri, to_ntriples(g), {str(i) for i in (sdoc._.entities or {})},
-                      len(sdoc._.relations or []), len(sdoc._.facts or []))
+                      {(str(r.head), str(r.prop), str(r.tail)) for r in relations}, len(relations), len(sdoc._.facts or []))
 
 
 def _extract_all(docs: Iterable[Document], use_statistical: bool, reason: bool, workers: int) -> Iterator[_Extracted]:
@@ -347,7 +373,11 @@ def _plausible_path(s: str) -> bool:
 def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT_STORE, **kwargs) -> KnowledgeGraph:
     """Build (or update) a knowledge graph from files, folders or texts and return it open."""
     kg = KnowledgeGraph.open(store)
-    kg.add(sources, **kwargs)
+    try:
+        kg.add(sources, **kwargs)
+    except BaseException:
+        kg.close_discarding_if_empty()  # release the lock; a store this call created and left empty goes
+        raise
     return kg
 
 

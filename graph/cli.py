@@ -24,8 +24,17 @@ from .query import QueryError
 from .store import DEFAULT_STORE, StoreError, StoreLockedError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge graphs from Chinese financial news.")
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich's default exits with status 1; let :func:`_guard` end the command quietly instead."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
+out = _Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = _Console(stderr=True, soft_wrap=True)
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -61,6 +70,17 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _silence_stdout() -> None:
+    """The reader of our output went away (``kg query … | head``): drop what is still buffered."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+    except (OSError, ValueError, AttributeError):  # not a real file (tests capture stdout)
+        pass
+
+
 def _guard(fn):
     """Turn expected failures into one-line errors with exit codes."""
     import functools
@@ -71,6 +91,10 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            # Like `yes | head`: the output was cut short on purpose; no message, success.
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except (InputError, QueryError, ValueError) as exc:
             if _state["debug"]:
                 raise
@@ -86,7 +110,7 @@ def _guard(fn):
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             if _state["debug"]:
                 raise
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}", EXIT_USAGE)
+            _fail(_os_error_message(exc), EXIT_USAGE)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback unless --debug
@@ -95,6 +119,15 @@ def _guard(fn):
             _fail(f"internal error ({exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); rerun with --debug for details", EXIT_INTERNAL)
 
     return wrapper
+
+
+def _os_error_message(exc: OSError) -> str:
+    """``PATH: reason`` for an OSError that names a file, else its own message (never a bare ``: …``)."""
+    reason = (exc.strerror or str(exc)).strip()
+    if exc.filename:
+        reason = reason[0].lower() + reason[1:] if reason[:1].isupper() and reason[1:2].islower() else reason
+        return f"{exc.filename}: {reason}"
+    return reason or exc.__class__.__name__
 
 
 def _open(store: str | Path, read_only: bool = False):
@@ -128,22 +161,42 @@ def build(
 
     from .ingest import iter_paths
 
-    list(iter_paths(paths))  # fail early on a missing path or an empty folder
-    with _open(store) as kg, Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
-    ) as bar:
-        task = bar.add_task("building", total=None)
+    # A missing path or a folder without documents is reported and skipped; when no path is usable the
+    # build stops here, before the store is opened (docs/errors.md).
+    unusable = []
+    for p in paths:
+        try:
+            next(iter_paths([p]), None)
+        except InputError as exc:
+            unusable.append(str(exc))
+    if len(unusable) == len(paths):
+        for msg in unusable[:-1]:
+            err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False)
+        raise InputError(unusable[-1])
+    kg = _open(store)
+    report = None
+    try:
+        with Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("building", total=None)
 
-        def progress(i: int, n: int, name: str) -> None:
-            bar.update(task, total=n, completed=i, description=Path(name).name[:40] if name else "done")
+            def progress(i: int, n: int, name: str) -> None:
+                bar.update(task, total=n, completed=i, description=Path(name).name[:40] if name else "done")
 
-        report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
-                        on_warning=lambda m: err.print(f"[yellow]warning:[/] {escape(m)}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
+            report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
+                            on_warning=lambda m: err.print(f"[yellow]warning:[/] {escape(m)}", highlight=False), max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
+    finally:
+        failed = report is None or (bool(report.failed) and not report.documents and not report.skipped_unchanged)
+        if failed:
+            kg.close_discarding_if_empty()  # a store this build created and left without documents goes
+        else:
+            kg.close()
     for _path, msg in report.failed:
         err.print(f"[red]failed:[/] {escape(msg)}", highlight=False)
     out.print(_summary_table(f"Built {store}", report.as_dict()))
-    if report.failed and not report.documents and not report.skipped_unchanged:
+    if failed:
         raise typer.Exit(EXIT_USAGE)
 
 
@@ -165,12 +218,14 @@ def query(
     timeout: Annotated[float, typer.Option(help="Stop the query after this many seconds (0 = no limit).")] = 0.0,
 ) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the store."""
-    from .query import parse_binding, resolve, with_prefixes
+    from .query import is_update, parse_binding, resolve, with_prefixes
 
     text = resolve(query)
     sparql = with_prefixes(text)
     bindings = dict(parse_binding(b) for b in (bind or []))
     _check_syntax(sparql, line_offset=sparql.count("\n") - text.count("\n"))
+    if is_update(sparql) and not update:
+        raise QueryError("this is a SPARQL Update (INSERT, DELETE, DROP …); pass --update to change the store")
     if timeout > 0 and not update:
         _query_with_timeout(sparql, store, bindings, format, timeout)
         return
@@ -183,23 +238,26 @@ def query(
 
 
 def _check_syntax(sparql: str, line_offset: int = 0) -> None:
-    from rdflib.plugins.sparql import prepareQuery, prepareUpdate
+    """Parse with Oxigraph, the engine that will run the query, against an empty in-memory store."""
+    import re
+
+    import pyoxigraph as ox
+    from rdflib.plugins.sparql import prepareUpdate
 
     from .query import is_update, syntax_error_message
 
     try:
-        import pyoxigraph as ox
-
-        if is_update(sparql):
-            prepareUpdate(sparql)
+        if not is_update(sparql):
+            ox.Store().query(sparql)  # lazy: parsed now, evaluated only when iterated
+        elif re.search(r"\bLOAD\b|\bSERVICE\b", sparql, re.I):
+            prepareUpdate(sparql)  # an update is executed to be parsed: not one that fetches a URL
         else:
-            ox.Store().query(sparql)
+            ox.Store().update(sparql)  # a throwaway empty store
     except SyntaxError as exc:
         raise QueryError(syntax_error_message(exc, sparql, line_offset)) from None
     except Exception as exc:  # noqa: BLE001 - rdflib raises pyparsing errors
         if "ParseException" in exc.__class__.__name__ or "Expected" in str(exc):
             raise QueryError(syntax_error_message(exc, sparql, line_offset)) from None
-    _ = prepareQuery
 
 
 def _run_query_child(sparql, store, bindings, fmt, conn) -> None:  # pragma: no cover - runs in a subprocess
@@ -244,9 +302,31 @@ def _term(v) -> str:
     return "" if v is None else str(v)
 
 
+def _json_term(v) -> dict[str, str]:
+    """One RDF term in the SPARQL 1.1 Query Results JSON Format (https://www.w3.org/TR/sparql11-results-json/)."""
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    if isinstance(v, URIRef):
+        return {"type": "uri", "value": str(v)}
+    if isinstance(v, BNode):
+        return {"type": "bnode", "value": str(v)}
+    if isinstance(v, Literal):
+        term = {"type": "literal", "value": str(v)}
+        if v.language:
+            term["xml:lang"] = v.language
+        elif v.datatype is not None and v.datatype not in (XSD.string, RDF.langString):
+            term["datatype"] = str(v.datatype)
+        return term
+    return {"type": "literal", "value": str(v)}
+
+
 def _print_result(result, fmt: Fmt) -> None:
     if result.type == "ASK":
-        out.print("true" if result.askAnswer else "false")
+        if fmt == Fmt.json:
+            sys.stdout.write(json.dumps({"head": {}, "boolean": bool(result.askAnswer)}) + "\n")
+        else:
+            out.print("true" if result.askAnswer else "false")
         return
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         from .rdf import bind_prefixes
@@ -256,7 +336,7 @@ def _print_result(result, fmt: Fmt) -> None:
         return
     vars_, rows = result.vars, result.rows
     if fmt == Fmt.json:
-        data = {"head": {"vars": vars_}, "results": {"bindings": [{v: _term(x) for v, x in zip(vars_, r, strict=False) if x is not None} for r in rows]}}
+        data = {"head": {"vars": vars_}, "results": {"bindings": [{v: _json_term(x) for v, x in zip(vars_, r, strict=False) if x is not None} for r in rows]}}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     elif fmt in (Fmt.csv, Fmt.tsv):
         import csv

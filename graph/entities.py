@@ -28,6 +28,7 @@ for _name, _default in (("source", None), ("confidence", 1.0)):
 if not Doc.has_extension("aliases"):
     Doc.set_extension("aliases", default=None)  # alias key -> full-name key, defined by the text
 
+NAME_JOINERS = set("·・-")  # 丹尼斯·霍珀, 汤姆-克鲁斯: inside a name, not around it
 PUNCT = set("，,。．.！!？?；;：:、（）()《》「」『』“”\"'‘’【】[]{}—-–…·/\\|~～ \t\n\u3000")
 LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&+.\-]*[A-Za-z0-9+]|[A-Za-z]{2,}")
 ALIAS_DEF = re.compile(
@@ -62,20 +63,16 @@ class EntityRecognizer:
     _tn_doc: Doc | None = None
     _tn: list[str] = []  # noqa: RUF012 - replaced per document
 
-    def __init__(self, nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> None:
+    def __init__(self, nlp: Language, name: str, patterns: str, use_kb: bool) -> None:
         self.name = name
         self.p: dict[str, Any] = load_patterns(patterns)
         self.kb: KnowledgeBase | None = load_kb() if use_kb else None
-        self.stat = None
-        self.stat_threshold = float(self.p.get("statistical_min_score", 0.8))
-        if use_statistical:
-            try:
-                from . import statner
-
-                if statner.available():
-                    self.stat = statner.StatisticalNER()
-            except Exception:  # noqa: BLE001 - the model is optional; rules carry on without it
-                self.stat = None
+        self.model_labels: dict[str, str] = dict(self.p.get("model_labels", {}))
+        self.model_min = float(self.p.get("model_min_confidence", 0.5))
+        self.model_propagate = float(self.p.get("model_propagate_confidence", 0.8))
+        self.model_common_ok = float(self.p.get("model_common_words_confidence", 1.01))
+        self.model_override = float(self.p.get("model_override_confidence", 0.8))
+        self.model_org_endings = sorted(self.p.get("model_org_endings", {}).items(), key=lambda kv: -len(kv[0]))
         p = self.p
         self.org_suffixes = sorted(p["org_suffixes"].items(), key=lambda kv: -len(kv[0]))
         self.event_suffixes = sorted(p["event_suffixes"].items(), key=lambda kv: -len(kv[0]))
@@ -96,6 +93,8 @@ class EntityRecognizer:
         self.generic = set(p["generic_words"])
         self.never = set(p["never_entities"])
         self.boundary = set(p["boundary_words"])
+        self.model_descriptors = set(p.get("descriptor_words", []))
+        self.descriptors = self.boundary | self.model_descriptors
         self.titles = sorted(p["person_titles"], key=len, reverse=True)
         self.title_set = set(self.titles)
         self.title_tails = {x[-2:] for x in self.titles if len(x) >= 2}
@@ -175,7 +174,7 @@ class EntityRecognizer:
                 i -= 3
                 count += 1
                 continue
-            if t in self.boundary or prev.is_punct or t in PUNCT or prev.tag_ not in self.name_pos:
+            if t in self.descriptors or prev.is_punct or t in PUNCT or prev.tag_ not in self.name_pos:
                 break
             if prev.tag_ == "x" and not prev.text.isascii():
                 break
@@ -478,21 +477,54 @@ class EntityRecognizer:
                 return prev.idx, tok.idx + len(tok.text)
         return None
 
-    def _stat_candidates(self, doc: Doc) -> list[Candidate]:
-        if self.stat is None:
-            return []
+    def _model_class(self, label: str, name: str) -> str | None:
+        """Ontology class of a model span: ORG is refined by how the name ends."""
+        cls = self.model_labels.get(label)
+        if label == "ORG":
+            for table in (self.org_suffixes, self.model_org_endings):
+                for sfx, sub in table:
+                    if name.endswith(sfx) and len(name) > len(sfx):
+                        return sub
+        return cls
+
+    def _overridden(self, c: Candidate, m: Candidate) -> bool:
+        """Does the confident model name *m* beat the rule candidate *c* over the same characters?
+
+        Rule people (title or speech patterns) lose to any model name they overlap (朱琦已 for 朱琦);
+        rule organisations lose when they lie inside or across the model's name (韓銀行 for 新韓銀行)
+        but win when they extend it (…證券(香港)).  Knowledge-base names, titles in 《》, events and
+        products are other kinds of evidence and are never overridden.
+        """
+        if c.kb is not None or not c.source.startswith("pattern:") or not (c.start < m.end and m.start < c.end):
+            return False
+        if (c.start, c.end) == (m.start, m.end):
+            return False
+        if c.label == "Person":
+            return True
+        inside_or_across = not (c.start <= m.start and m.end <= c.end)
+        return c.source.startswith("pattern:org") and inside_or_across
+
+    def _model_candidates(self, doc: Doc) -> list[Candidate]:
+        """The trained model's names (``doc.spans["ner_model"]``), descriptors trimmed from their start."""
         out = []
-        for s, e, label, score in self.stat.predict(self._text):
-            if label in ("Position",) or e - s < 2:
+        for span in doc.spans.get("ner_model", ()):
+            conf = float(span._.model_confidence)
+            if conf < self.model_min:
                 continue
+            s, e = span.start_char, span.end_char
+            k = span.start
+            while k < span.end - 1 and self._tnorm(doc[k]) in self.model_descriptors:
+                k += 1
+            s = doc[k].idx
             name = normalize(self._text[s:e])
-            if name in self.never or name in self.generic or any(c in PUNCT for c in name.strip()):
+            if e - s < 2 or name in self.never or name in self.generic or any(c in PUNCT - NAME_JOINERS for c in name.strip()):
                 continue
-            if label == "Person" and not self._looks_like_person(name):
+            cls = self._model_class(span.label_, name)
+            if cls is None:
                 continue
-            if label == "CreativeWork" or score < self.stat_threshold:
-                continue
-            out.append(Candidate(s, e, label, "model:cluener", 20, None, round(min(0.7, score), 3)))
+            if conf < self.model_common_ok and not self._has_proper(doc[k : span.end]):
+                continue  # 監管部門, 未來銀行, 筆者: common words, not a name
+            out.append(Candidate(s, e, cls, "model:ner", 40, None, round(conf, 3)))
         return out
 
     # ------------------------------------------------------------------ selection
@@ -542,6 +574,13 @@ class EntityRecognizer:
         cands += self._plan_candidates(doc)
         cands += self._byline_candidates(doc, norm)
         cands += self._column_candidates(norm, cands)
+        model = self._model_candidates(doc)
+        strong = [m for m in model if m.confidence >= self.model_override]
+        if strong:
+            # A confident model name beats a rule's different reading of the same characters
+            # (韓銀行 for 新韓銀行, 林達集團投資 for 林達集團); knowledge-base names still compete by length.
+            cands = [c for c in cands if not any(self._overridden(c, m) for m in strong)]
+        cands += model
         kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]
         cands = [c for c in cands if not (c.source.startswith("pattern:") and c.source != "pattern:title" and any(
             c.start < ks and ke == c.end or (c.start <= ks and ke <= c.end and kl == "Person" and c.label != "Person") for ks, ke, kl in kb_spans))]
@@ -569,7 +608,9 @@ class EntityRecognizer:
                 extra.append(Candidate(m.start(), m.end(), "Person", "propagated:person", 85, None, 0.8))
         # Pattern-found organisation names recur without their trigger context.
         for c in chosen:
-            if c.source.startswith(("pattern:org", "pattern:event", "pattern:quoted", "pattern:latin")):
+            if c.source.startswith(("pattern:org", "pattern:event", "pattern:quoted", "pattern:latin")) or (
+                c.source == "model:ner" and c.confidence >= self.model_propagate
+            ):
                 name = norm[c.start : c.end]
                 for m in re.finditer(re.escape(name), norm):
                     if m.start() != c.start:
@@ -578,7 +619,6 @@ class EntityRecognizer:
             keep = [c for c in chosen if c.priority >= 100 or c.source.startswith("alias")]
             rest = [c for c in chosen if c not in keep]
             chosen = self._select(rest + extra, keep if keep else None)
-        chosen = self._select(self._stat_candidates(doc), chosen)
         doc._.aliases = {k: normalize(self._text[v.start : v.end].strip("《》")) for k, v in aliases.items()}
         spans = []
         for c in chosen:
@@ -618,7 +658,8 @@ def _local(iri) -> str:
 
 @Language.factory(
     "cnfinkg_entities",
-    default_config={"patterns": "entities.yaml", "use_kb": True, "use_statistical": True},
+    default_config={"patterns": "entities.yaml", "use_kb": True},
+    assigns=["doc.ents", "span._.source", "span._.confidence", "doc._.aliases"],
 )
-def make_entity_recognizer(nlp: Language, name: str, patterns: str, use_kb: bool, use_statistical: bool) -> EntityRecognizer:
-    return EntityRecognizer(nlp, name, patterns, use_kb, use_statistical)
+def make_entity_recognizer(nlp: Language, name: str, patterns: str, use_kb: bool) -> EntityRecognizer:
+    return EntityRecognizer(nlp, name, patterns, use_kb)

@@ -60,8 +60,29 @@ class Document:
             return None
 
 
+def readable_slug(text: str, limit: int = 64) -> str:
+    """An IRI-safe, lowercase ASCII slug that keeps a name readable: Chinese as pinyin, accents dropped.
+
+    ``銀行 合作 新聞.txt`` → ``yin-hang-he-zuo-xin-wen-txt``.  ASCII text gives exactly
+    :func:`graph.vocab.slugify` (so keys of ASCII file names never change); only slugs made from
+    other scripts are cut to ``limit`` characters.
+    """
+    if text.isascii():
+        return slugify(text)
+    import unicodedata
+
+    from pypinyin import Style, lazy_pinyin
+
+    from .script import to_simplified
+
+    spelled = " ".join(lazy_pinyin(to_simplified(text), style=Style.NORMAL))
+    spelled = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
+    return slugify(spelled)[:limit].strip("-")
+
+
 def key_for_path(path: Path) -> str:
-    stem = slugify(path.stem)
+    """The document key of a file: a readable slug of its name and a hash of the name (stable, unique)."""
+    stem = readable_slug(path.stem)
     return f"{stem}-{digest(path.name, length=8)}" if stem else digest(path.name, length=16)
 
 
@@ -250,7 +271,7 @@ def _doc_key(value: object, default: str) -> str:
     raw = str(value).strip()
     if _KEY_OK.fullmatch(raw):
         return raw
-    slug = slugify(raw)
+    slug = readable_slug(raw)
     return f"{slug}-{digest(raw, length=8)}" if slug else digest(raw, length=16)
 
 

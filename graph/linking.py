@@ -40,6 +40,8 @@ class EntityRecord:
 
 if not Doc.has_extension("entities"):
     Doc.set_extension("entities", default=None)  # IRI -> EntityRecord
+if not Doc.has_extension("branches"):
+    Doc.set_extension("branches", default=None)  # (branch IRI, parent IRI, branch span) of branch names
 
 
 def _lang_of(text: str) -> str:
@@ -104,6 +106,40 @@ class EntityLinker:
         self.suffix_en: dict[str, str] = p.get("suffix_english", {})
         self.legal_suffixes: list[str] = sorted(p.get("legal_suffixes", []), key=len, reverse=True)
         self.brand_descriptors: list[str] = sorted(p.get("brand_descriptors", []), key=len, reverse=True)
+        labels = "|".join(re.escape(x) for x in sorted(p.get("stock_code_labels", []), key=len, reverse=True))
+        pattern = p.get("stock_code_pattern")
+        self.code_re = re.compile(pattern.replace("{labels}", labels or "(?!)")) if pattern else None
+        self.bare_exchange: dict[str, str] = p.get("bare_code_exchange", {})
+        self.branch_suffixes: list[str] = sorted(p.get("branch_suffixes", []), key=len, reverse=True)
+        self.registered_forms = tuple(sorted(p.get("registered_forms", []), key=len, reverse=True))
+        admin = "|".join(re.escape(x) for x in sorted(p.get("admin_suffixes", []), key=len, reverse=True)) or "(?!)"
+        self._place_prefix = re.compile(rf"^(?:[\u4e00-\u9fff]{{2,4}}?(?:{admin}))*")
+        self.kb_codes: dict[str, URIRef] = {
+            code.upper(): entry.iri for entry in self.kb.entries.values()
+            if (code := entry.identifiers.get(KG.stockCode))
+        }
+
+    def short_of_registered(self, short: str, long_: str) -> bool:
+        """Is *short* the everyday name of the registered company *long_* (same document)?"""
+        if len(short) < 2 or len(long_) <= len(short) + 3 or not long_.endswith(self.registered_forms):
+            return False
+        body = self._place_prefix.sub("", long_, count=1)
+        return body.startswith(short) or long_.startswith(short)
+
+    def stock_code(self, doc: Doc, span: Span) -> str | None:
+        """The stock code the text gives right after a mention, normalised to CODE.EXCHANGE."""
+        if self.code_re is None:
+            return None
+        m = self.code_re.match(doc._.norm_text or doc.text, span.end_char)
+        if m is None:
+            return None
+        code = m.group("code").upper()
+        if "." not in code and code[:1] in self.bare_exchange:
+            code = f"{code}.{self.bare_exchange[code[0]]}"
+        num, _, exchange = code.partition(".")
+        if exchange == "HK":  # 00700.HK and 0700.HK are one listing
+            code = f"{int(num):04d}.HK"
+        return code
 
     def _strip_legal(self, key: str) -> str:
         changed = True
@@ -140,6 +176,10 @@ class EntityLinker:
         name_to_iri: dict[str, URIRef] = {}
         ents = list(doc.ents)
         ordered = sorted(ents, key=lambda s: (0 if s.kb_id_ else 1, -len(s.text)))
+        codes: dict[str, str] = {}
+        for span in ents:
+            if span.label_ != "Person" and (code := self.stock_code(doc, span)):
+                codes.setdefault(normalize(span.text.strip("《》")), code)
         for span in ordered:
             key = normalize(span.text.strip("《》"))
             if span.kb_id_:
@@ -151,6 +191,9 @@ class EntityLinker:
             if key in aliases and aliases[key] in name_to_iri:
                 name_to_iri[key] = name_to_iri[aliases[key]]
                 continue
+            if key in codes:
+                name_to_iri[key] = self.kb_codes.get(codes[key]) or KGID["stock-" + slugify(codes[key])]
+                continue
             hits = self.kb.lookup(key)
             if hits:
                 name_to_iri[key] = hits[0][0].iri
@@ -161,7 +204,8 @@ class EntityLinker:
                     name_to_iri[key] = kb_hit
                     continue
                 base = self._strip_legal(key)
-                same = next((iri for k, iri in name_to_iri.items() if base and self._same_base(self._strip_legal(k), base)), None)
+                same = next((iri for k, iri in name_to_iri.items() if base and (
+                    self._same_base(self._strip_legal(k), base) or self.short_of_registered(key, k))), None)
                 if same is not None:
                     name_to_iri[key] = same
                     continue
@@ -190,6 +234,9 @@ class EntityLinker:
             elif entry is None:
                 rec.type = self._more_specific(rec.type, KG[span.label_])
             rec.mentions.append((span.start_char, span.end_char))
+            code = codes.get(key)
+            if code and KG.stockCode not in rec.identifiers:
+                rec.identifiers[KG.stockCode] = code
             rec.confidence = max(rec.confidence, span._.confidence)
             surface = span.text
             if span.label_ in ("Report", "PolicyDocument", "Publication") and surface.startswith("《"):
@@ -203,10 +250,41 @@ class EntityLinker:
             rec.alt_labels.add((surface, lang))
             kept.append(span)
         doc.ents = kept
+        doc._.branches = self._branches(kept, name_to_iri, records)
         for rec in records.values():
             self._complete_labels(rec)
         doc._.entities = records
         return doc
+
+    def _branches(self, spans: list[Span], name_to_iri: dict[str, URIRef], records: dict[URIRef, EntityRecord]) -> list:
+        """工行福建省分行 → (branch, 工行): the longest known organisation name that starts a branch's name."""
+        out = []
+        for span in spans:
+            key = normalize(span.text)
+            sfx = next((x for x in self.branch_suffixes if key.endswith(x) and len(key) > len(x) + 1), None)
+            if span.label_ == "Person" or sfx is None:
+                continue
+            stem = key[: -len(sfx)]
+            for k in range(len(stem), 1, -1):
+                parent = name_to_iri.get(stem[:k])
+                entry = None
+                if parent is None:
+                    orgs = [e for e, _ in self.kb.lookup(stem[:k]) if self.onto.is_a(e.type, KG.Organization)]
+                    entry = orgs[0] if len(orgs) == 1 else None
+                    parent = entry.iri if entry is not None else None
+                if parent is None or str(parent) == span.kb_id_:
+                    continue
+                if parent not in records and entry is not None:
+                    rec = EntityRecord(parent, entry.type, in_kb=True, confidence=0.9)
+                    rec.labels = {lang: v for lang, v in entry.labels.items() if lang}
+                    rec.identifiers = dict(entry.identifiers)
+                    rec.mentions.append((span.start_char, span.start_char + k))
+                    rec.alt_labels.add((span.text[:k], _lang_of(span.text[:k])))
+                    records[parent] = rec
+                if parent in records:
+                    out.append((URIRef(span.kb_id_), parent, span))
+                break
+        return out
 
     def _more_specific(self, a: URIRef, b: URIRef) -> URIRef:
         if self.onto.is_a(b, a):

@@ -1,6 +1,7 @@
 """The extraction pipeline: a blank spaCy ``zh`` pipeline with the project's components.
 
-text → tokens (segment) → sentences → entities → linking → relations → facts.
+text → tokens (segment) → sentences → trained NER (nlp.tagger) → entities → linking →
+relations (rules, then the trained classifier: nlp.relation_model) → facts.
 Each stage is a registered spaCy component in the module named after it, and
 its results sit on ``Doc`` extension attributes (``doc.ents``, ``doc._.entities``,
 ``doc._.relations``, ``doc._.facts``).
@@ -14,17 +15,22 @@ import spacy
 from spacy.language import Language
 
 from . import entities, facts, linking, relations, segment  # noqa: F401 - registers the components
+from .nlp import relation_model, tagger  # noqa: F401 - registers the trained components
 
 SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
 
 
 def create_pipeline(use_statistical: bool = True) -> Language:
-    """A fresh pipeline; ``use_statistical`` adds the CLUENER model's names to the rule-based ones."""
+    """A fresh pipeline; ``use_statistical`` runs the trained NER model, the main entity layer."""
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cnfinkg.ScriptNormalizingTokenizer.v1"}}})
     nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_ENDERS})
-    nlp.add_pipe("cnfinkg_entities", config={"use_statistical": use_statistical})
+    if use_statistical:
+        nlp.add_pipe("cnfinkg_ner_model")
+    nlp.add_pipe("cnfinkg_entities")
     nlp.add_pipe("cnfinkg_linker")
     nlp.add_pipe("cnfinkg_relations")
+    if use_statistical:
+        nlp.add_pipe("cnfinkg_relation_model")
     nlp.add_pipe("cnfinkg_facts")
     return nlp
 

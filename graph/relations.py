@@ -568,10 +568,10 @@ class RelationExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         out: list[Relation] = []
-        norm = doc._.norm_text or self._text
+        self._text = doc.text  # doc.text is rebuilt from tokens on every access
+        norm = doc._.norm_text or self._text  # (empty text: no norm_text, and no previous document's text)
         title_rule = next((r for r in self.rules if r["form"] == "title"), None)
         event_rule = next((r for r in self.rules if r["form"] == "at_event"), None)
-        self._text = doc.text  # doc.text is rebuilt from tokens on every access
         # doc.ents and doc.sents build new Span objects on every access: take them once.
         self._all = [e for e in doc.ents if e.kb_id_]
         self._sents = list(doc.sents)
@@ -611,6 +611,10 @@ class RelationExtractor:
             self._clients(doc, sent, norm, ents, groups, out)
             self._advisors(doc, sent, norm, groups, out)
             self._possessives(doc, sent, norm, ents, out)
+        for branch, parent, span in doc._.branches or ():
+            sent = span.sent
+            out.append(Relation(branch, KG.branchOf, parent, sent.start_char, sent.end_char, 0.9, span.text[-2:],
+                                "pattern:branch", spans=((span.start_char, span.end_char), (span.start_char, span.start_char))))
         # One claim per (head, property, tail, sentence): keep the most confident reading.
         best: dict[tuple, Relation] = {}
         for r in out:

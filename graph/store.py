@@ -10,6 +10,7 @@ build killed half way leaves every document either fully in or fully out.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def _open_ox(location: Path | None, read_only: bool) -> ox.Store:
         return ox.Store()
     if location.exists() and not location.is_dir():
         raise StoreError(f"{location}: is a file, not a store directory")
+    created = not read_only and not location.exists()
     try:
         if read_only:
             if not location.exists() or not any(location.iterdir()):
@@ -46,6 +48,8 @@ def _open_ox(location: Path | None, read_only: bool) -> ox.Store:
     except StoreError:
         raise
     except (OSError, RuntimeError) as exc:  # pyoxigraph raises RuntimeError for RocksDB corruption
+        if created:
+            shutil.rmtree(location, ignore_errors=True)  # leave no half-made directory behind
         msg = str(exc)
         if "lock" in msg.lower() or "resource temporarily unavailable" in msg.lower():
             raise StoreLockedError(f"{location}: store is locked by another writer (a build is running?)") from None
@@ -80,6 +84,8 @@ class GraphStore:
     def __init__(self, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> None:
         self.location = Path(location) if location is not None else None
         self.read_only = read_only
+        #: This object made the store directory (it did not exist): see :meth:`close_discarding_if_empty`.
+        self.created = self.location is not None and not read_only and not self.location.exists()
         self.ox = _open_ox(self.location, read_only)
         self.dataset = Dataset(store=OxigraphStore(store=self.ox), default_union=True)
         bind_prefixes(self.dataset)
@@ -183,6 +189,18 @@ class GraphStore:
         # pyoxigraph releases the store, and its RocksDB lock, only when the last reference goes.
         self.dataset = None
         self.ox = None
+
+    def close_discarding_if_empty(self) -> bool:
+        """Close; if this object created the store directory and no document was written, remove it.
+
+        A build that fails before storing anything (bad inputs only, missing ontology data…) then
+        leaves no empty store behind for later commands to mistake for a built one.
+        """
+        discard = self.created and getattr(self, "ox", None) is not None and not self.document_graphs()
+        self.close()
+        if discard and self.location is not None:
+            shutil.rmtree(self.location, ignore_errors=True)
+        return discard
 
     def __enter__(self) -> GraphStore:
         return self

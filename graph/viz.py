@@ -543,9 +543,9 @@ def _sampled_force_layout(
 # -- SHACL ---------------------------------------------------------------------------------
 def mark_violations(store: GraphStore, g: nx.MultiDiGraph) -> int:
     """Run SHACL and put the failed rules on the nodes/edges they concern (``violations`` attribute)."""
-    from .validate import validate
+    from .validate import validate_store
 
-    report = validate(store.union_graph())
+    report = validate_store(store)
     by_statement = {
         ev["statement"]: (u, v, k)
         for u, v, k, d in g.edges(keys=True, data=True)

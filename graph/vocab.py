@@ -41,9 +41,32 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Ontology, knowledge base, patterns and named queries: the repository's ``ontology/`` (an editable
-#: install) unless ``CNFINKG_ONTOLOGY`` points elsewhere.
-ONTOLOGY_DIR = Path(os.environ.get("CNFINKG_ONTOLOGY", ROOT / "ontology"))
+
+
+def _ontology_dir() -> Path:
+    """The data folder: ``CNFINKG_ONTOLOGY`` if set, else the installed ``graph.ontologydata`` package.
+
+    setuptools installs the repository's ``ontology/`` as ``graph.ontologydata`` (pyproject.toml,
+    setup.py): inside the wheel, or mapped onto the folder itself by an editable install.  A source
+    tree used without installing (``PYTHONPATH=.``) falls back to ``ROOT / "ontology"``.
+    """
+    override = os.environ.get("CNFINKG_ONTOLOGY")
+    if override:
+        return Path(override)
+    from importlib.resources import files
+
+    try:
+        data = files("graph.ontologydata")
+    except ModuleNotFoundError:
+        return ROOT / "ontology"
+    if isinstance(data, Path):
+        return data
+    probe = data.joinpath("ontology.ttl")  # a namespace package's MultiplexedPath yields a Path here
+    return probe.parent if isinstance(probe, Path) else ROOT / "ontology"  # zipped installs: not made by pip
+
+
+#: Ontology, knowledge base, patterns and named queries (see :func:`_ontology_dir`).
+ONTOLOGY_DIR = _ontology_dir()
 
 __all__ = [
     "KG",

@@ -216,3 +216,100 @@ def test_empty_directory_is_no_store(tmp_path):
     d.mkdir()
     msg = one_error(kg("query", "ASK {}", "--store", d), 3)
     assert "no store here yet" in msg
+
+
+# ------------------------------------------------------------------ clean messages
+
+
+@pytest.mark.parametrize(
+    ("sparql", "needle"),
+    [
+        ("SELEC ?s WHERE { ?s ?p ?o }", "'SELEC' is not a query form"),  # Oxigraph: "expected CONSTRUCT"
+        ("CONSTRUC { ?s ?p ?o } WHERE { ?s ?p ?o }", "'CONSTRUC' is not a query form"),
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMT 3", "unknown word 'LIMT'"),
+        ("SELECT ?s WHERE { ?s ?p ?o", "'{' is never closed"),
+        ("ASK { ?s ?p ?o } }", "'}' without a matching '{'"),
+        ('SELECT ?s WHERE { ?s ?p "abc }', "string is never closed"),
+        ("SELECT ?s WHERE { ?s foo:Bank ?o }", "prefix 'foo:' is not declared"),
+        ("SELECT ?s WHERE { ?s ?p }", "cannot parse '?s ?p }'"),
+        ("SELECT ?s WHERE { ?s <http://a b> ?o }", "invalid IRI <http://a b>"),
+    ],
+)
+def test_syntax_errors_name_the_problem_not_the_grammar(store, sparql, needle):
+    msg = one_error(kg("query", sparql, "--store", store), 2)
+    assert msg.startswith("error: SPARQL syntax error at line 1, column ")
+    assert needle in msg, msg
+    for internal in ("expected CONSTRUCT", "[_]", "..=", "\\u{", "Prefix not found", "error at 1:", "Expected"):
+        assert internal not in msg, msg
+
+
+def test_update_refused_message_speaks_cli(store):
+    msg = one_error(kg("query", "INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' }", "--store", store), 2)
+    assert "pass --update" in msg and "allow_update" not in msg
+
+
+def test_update_syntax_error_is_located(tmp_path, store):
+    import shutil
+
+    s = tmp_path / "copy"
+    shutil.copytree(store, s)
+    msg = one_error(kg("query", "INSERT DAT { <http://example.org/a> <http://example.org/b> 'c' }", "--store", s, "--update"), 2)
+    assert "line 1, column 8" in msg and "'DAT'" in msg, msg
+
+
+def test_api_update_refusal_names_the_api_argument(store):
+    from graph.api import KnowledgeGraph
+    from graph.query import QueryError
+
+    with KnowledgeGraph.open(store, read_only=True) as g, pytest.raises(QueryError) as exc:
+        g.query("DROP ALL")
+    assert "allow_update=True" in str(exc.value) and "--update" not in str(exc.value)
+
+
+def test_os_error_without_file_name_has_no_empty_prefix(tmp_path, monkeypatch):
+    import graph.ontology
+
+    def missing(*_a, **_k):
+        raise FileNotFoundError("ontology file missing: /nowhere/ontology.ttl")
+
+    monkeypatch.setattr(graph.ontology, "load_ontology", missing)
+    (tmp_path / "a.txt").write_text("招商銀行。", encoding="utf-8")
+    msg = one_error(kg("build", tmp_path / "a.txt", "--store", tmp_path / "s", "--no-model"), 2)
+    assert msg == "error: ontology file missing: /nowhere/ontology.ttl"
+    assert not (tmp_path / "s").exists()  # the store this failed build created is gone again
+
+
+# ------------------------------------------------------------------ output formats and pipes
+
+
+def test_json_format_is_sparql_results_json(store):
+    import json
+
+    from rdflib.query import Result
+
+    r = kg("query", "SELECT ?e ?label ?n ?none WHERE { ?e rdfs:label ?label ; kg:mentionCount ?n "
+           "FILTER(langMatches(lang(?label), 'zh-Hant')) OPTIONAL { ?e kg:nothing ?none } } ORDER BY ?e", "--store", store, "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["head"]["vars"] == ["e", "label", "n", "none"]
+    row = data["results"]["bindings"][0]
+    assert row["e"]["type"] == "uri" and row["e"]["value"].startswith("https://w3id.org/cnfinkg/id/")
+    assert row["label"]["type"] == "literal" and row["label"]["xml:lang"].lower() == "zh-hant"
+    assert row["n"] == {"type": "literal", "value": row["n"]["value"], "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    assert "none" not in row  # unbound: absent
+    parsed = Result.parse(source=__import__("io").StringIO(r.stdout), format="json")  # a standard reader agrees
+    assert len(list(parsed)) == len(data["results"]["bindings"])
+    ask = kg("query", "ASK { ?s ?p ?o }", "--store", store, "-f", "json")
+    assert json.loads(ask.stdout) == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_output_cut_short_by_head_is_not_an_error(big_store, fmt):
+    """`kg query … | head -1`: the reader goes away; kg stops quietly with exit code 0."""
+    p = subprocess.Popen([KG_BIN, "query", "SELECT * WHERE { ?s ?p ?o }", "--store", str(big_store), "-f", fmt],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline()
+    p.stdout.close()  # like head: stop reading
+    _, stderr = p.communicate(timeout=120)
+    assert p.returncode == 0, (p.returncode, stderr)
+    assert stderr.decode().strip() == ""

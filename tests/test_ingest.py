@@ -404,3 +404,79 @@ def test_trailing_footer_lines_are_not_article_text():
     assert doc.meta["boilerplate_lines_removed"] == 2
     keep = parse_text("正文※不是頁腳。\n最後一段。", "k2")
     assert "最後一段" in keep.text
+
+
+def test_missing_path_next_to_good_one_is_reported_and_skipped(tmp_path, good):
+    r = kg("build", tmp_path / "nope.txt", good, tmp_path / "nodocs-missing", "--store", tmp_path / "s", "--no-model")
+    assert r.exit_code == 0, r.stderr
+    lines = errors_of(r)
+    assert lines == [f"failed: {tmp_path / 'nope.txt'}: no such file or directory",
+                     f"failed: {tmp_path / 'nodocs-missing'}: no such file or directory"], lines
+    assert ICBC in entities_in(tmp_path / "s")
+
+
+def test_api_build_reports_missing_path_and_builds_the_rest(tmp_path, good):
+    from graph import build
+
+    kg_ = build([tmp_path / "nope.txt", good], store=None, use_statistical=False)
+    try:
+        assert kg_.stats()["documents"] == 1
+    finally:
+        kg_.close()
+
+
+def test_failed_build_leaves_no_new_store(tmp_path):
+    bad = tmp_path / "image.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    r = kg("build", bad, "--store", tmp_path / "s", "--no-model")
+    assert r.exit_code == 2
+    assert not (tmp_path / "s").exists()
+
+
+def test_failed_build_keeps_an_existing_store(tmp_path, good):
+    assert kg("build", good, "--store", tmp_path / "s", "--no-model").exit_code == 0
+    bad = tmp_path / "image.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    assert kg("build", bad, "--store", tmp_path / "s", "--no-model").exit_code == 2
+    assert ICBC in entities_in(tmp_path / "s")
+
+
+def test_document_keys_keep_non_ascii_file_names_readable(tmp_path):
+    from graph.ingest import key_for_path
+    from graph.vocab import digest
+
+    assert key_for_path(Path("1-銀行合作新聞.txt")) == f"1-yin-hang-he-zuo-xin-wen-{digest('1-銀行合作新聞.txt', length=8)}"
+    assert key_for_path(Path("1-银行合作新闻.txt")).startswith("1-yin-hang-he-zuo-xin-wen-")  # both scripts read alike
+    assert key_for_path(Path("Café 報告.md")).startswith("cafe-bao-gao-")
+    assert key_for_path(Path("1-銀行合作新聞.txt")) != key_for_path(Path("1-銀行合作新聞.md"))  # still unique
+    # ASCII names keep the keys they always had (existing stores stay valid).
+    assert key_for_path(Path("leiphone-2018-05-ant-financial-cloud.md")) == "leiphone-2018-05-ant-financial-cloud-16b699e4"
+    p = tmp_path / "1-銀行合作新聞.txt"
+    p.write_text(SENT, encoding="utf-8")
+    r = kg("build", p, "--store", tmp_path / "s", "--no-model")
+    assert r.exit_code == 0, r.stderr
+    from graph.api import KnowledgeGraph
+
+    with KnowledgeGraph.open(tmp_path / "s", read_only=True) as g:
+        docs = {str(r[0]) for r in g.query("SELECT ?d WHERE { ?d a kg:NewsArticle }").rows}
+    assert docs == {f"https://w3id.org/cnfinkg/doc/{key_for_path(p)}"}
+
+
+def test_front_matter_id_keeps_non_ascii_readable():
+    doc = parse_text("---\nid: 螞蟻 金服 新聞\n---\n" + SENT, "k")
+    assert doc.key.startswith("ma-yi-jin-fu-xin-wen-")
+
+
+def test_document_over_a_million_characters_is_built_with_its_batch(tmp_path, good):
+    """spaCy's nlp.max_length (1,000,000) used to abort the whole build with [E088]."""
+    big = tmp_path / "big.txt"
+    big.write_text(" " * 1_000_000 + "\n" + "滙豐與花旗達成合作。\n", encoding="utf-8")
+    r = kg("build", big, good, "--store", tmp_path / "s", "--no-model")
+    assert r.exit_code == 0, r.stderr
+    assert "E088" not in r.stderr + r.stdout and "failed" not in r.stderr
+    from graph.api import KnowledgeGraph
+
+    with KnowledgeGraph.open(tmp_path / "s", read_only=True) as g:
+        starts = {int(r[0]) for r in g.query("SELECT ?s WHERE { ?m kg:refersTo kgid:hsbc ; kg:start ?s }").rows}
+    assert starts == {1_000_001}  # offsets still count every character of the original
+    assert ICBC in entities_in(tmp_path / "s")

@@ -53,3 +53,30 @@ def test_appointment_gives_position_with_title(run):
 def test_founding_in_the_passive_and_headquarters(run):
     assert ("騰訊", "ledFoundingOf", "微眾銀行") in rels(run("據悉，微眾銀行由騰訊牽頭發起成立。"))
     assert ("微眾銀行", "locatedIn", "深圳") in rels(run("微眾銀行註冊資本30億元，總部位於深圳。"))
+
+
+def test_empty_text_runs_through_a_fresh_pipeline():
+    from graph.ingest import Document
+    from graph.pipeline import create_pipeline
+    from graph.rdf import document_graph
+
+    nlp = create_pipeline(False)  # a fresh relation extractor: no earlier document's state to lean on
+    doc = nlp.make_doc("")
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    assert doc._.relations == []
+    assert len(document_graph(doc, Document(text="", key="empty"))) > 0
+
+
+def test_build_summary_counts_distinct_relations_not_evidence():
+    from graph import KnowledgeGraph
+    from graph.ingest import Document
+
+    text = "中國工商銀行與招商銀行達成合作。\n中國工商銀行與招商銀行達成合作。\n"
+    with KnowledgeGraph.open(None) as kg:
+        report = kg.add([Document(text=text, key="twice"), Document(text="", key="empty")], use_statistical=False)
+        stats = kg.stats()
+    assert report.documents == 2
+    assert report.evidence == 2 == stats["evidence"]  # one record per sentence
+    assert report.relations == 1 == stats["relations"]  # one relation triple
+    assert report.as_dict()["relations"] == 1

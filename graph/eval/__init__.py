@@ -1,0 +1,1 @@
+"""Quality evaluation: gold articles and the public NER/RE benchmarks."""

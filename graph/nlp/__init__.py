@@ -1,0 +1,1 @@
+"""spaCy components and model architectures of the extraction pipeline."""

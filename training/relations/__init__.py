@@ -1,0 +1,1 @@
+"""Training command of the relation classifier: python -m training.relations."""
