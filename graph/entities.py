@@ -492,7 +492,7 @@ class EntityRecognizer:
 
         Rule people (title or speech patterns) lose to any model name they overlap (朱琦已 for 朱琦);
         rule organisations lose when they lie inside or across the model's name (韓銀行 for 新韓銀行)
-        but win when they extend it (…證券(香港)).  Knowledge-base names, titles in 《》, events and
+        or only move its start (股向德力西集團), but win when they extend its end (…證券(香港)).  Knowledge-base names, titles in 《》, events and
         products are other kinds of evidence and are never overridden.
         """
         if c.kb is not None or not c.source.startswith("pattern:") or not (c.start < m.end and m.start < c.end):
@@ -502,7 +502,8 @@ class EntityRecognizer:
         if c.label == "Person":
             return True
         inside_or_across = not (c.start <= m.start and m.end <= c.end)
-        return c.source.startswith("pattern:org") and inside_or_across
+        earlier_start_same_end = c.end == m.end and c.start < m.start  # 股向|德力西集團: the model knows the start
+        return c.source.startswith("pattern:org") and (inside_or_across or earlier_start_same_end)
 
     def _model_candidates(self, doc: Doc) -> list[Candidate]:
         """The trained model's names (``doc.spans["ner_model"]``), descriptors trimmed from their start."""

@@ -116,6 +116,8 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         g.add((q, KG.confidence, _dec(f.confidence)))
         g.add((q, PROV.wasDerivedFrom, d))
 
+    _events(g, doc, meta, text, records)
+
     # Events take the date their sentence gives.
     dates = doc._.dates or []
     sents = list(doc.sents) if any(rec.type in _EVENT_TYPES for rec in records.values()) else []
@@ -134,6 +136,62 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
 
 
 _EVENT_TYPES = {KG.Event, KG.Conference, KG.ProductLaunch, KG.FinancingEvent}
+
+
+def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
+    """Event frames (graph.nlp.events): a node per event, its roles, figures, date and evidence."""
+    events = doc._.events if Doc.has_extension("events") else None
+    if not events:
+        return
+    from .ontology import load_ontology
+    from .patterns import load_patterns
+
+    p = load_patterns("events.yaml")
+    role_props, text_props, dec_props = p["role_properties"], p["text_properties"], p.get("decimal_text_properties", {})
+    onto = load_ontology()
+    d, key = meta.iri, meta.key
+    for ev in events:
+        e = ev.iri(key)
+        g.add((e, RDF.type, ev.cls))
+        g.add((e, RDF.type, PROV.Entity))
+        names = [records[i].labels for r in ev.roles.values() for i in r if i in records]
+        for lang in ("en", "zh-Hant", "zh-Hans"):
+            who = [n.get(lang) or n.get("en") or next(iter(n.values()), "") for n in names]
+            label = onto.label(ev.cls, lang) + (("：" if lang != "en" else ": ") + " / ".join(w for w in who if w) if who else "")
+            g.add((e, RDFS.label, Literal(label, lang=lang)))
+        for role, iris in ev.roles.items():
+            prop = KG[role_props.get(role, role)]
+            for i in iris:
+                g.add((e, prop, i))
+        for name, value in sorted(ev.texts.items()):
+            if name in dec_props:
+                try:
+                    g.add((e, KG[dec_props[name]], Literal(Decimal(value), datatype=XSD.decimal)))
+                except ArithmeticError:
+                    pass
+            elif name in text_props:
+                g.add((e, KG[text_props[name]], Literal(value)))
+        for name, value in sorted(ev.attributes.items()):
+            if name == "kind":
+                g.add((e, KG.eventKind, Literal(value)))
+        if ev.amount is not None:
+            f = ev.amount
+            g.add((e, KG.amount, Literal(f.value, datatype=XSD.decimal)))
+            g.add((e, KG.amountUnit, Literal(f.unit)))
+            g.add((e, KG.amountMeasurement, KGEV[f"q-{digest(key, f.start, f.end)}"]))
+        if ev.shares is not None:
+            g.add((e, KG.shares, Literal(ev.shares, datatype=XSD.decimal)))
+        if ev.share_of_total is not None:
+            g.add((e, KG.shareOfTotal, Literal(ev.share_of_total, datatype=XSD.decimal)))
+        if ev.date:
+            g.add((e, KG.eventDate, _date_literal(ev.date)))
+        g.add((e, PROV.wasDerivedFrom, d))
+        g.add((e, KG.sentence, Literal(text[ev.sent_start : ev.sent_end].strip())))
+        g.add((e, KG.start, Literal(ev.sent_start)))
+        g.add((e, KG.end, Literal(ev.sent_end)))
+        g.add((e, KG.trigger, Literal(ev.trigger)))
+        g.add((e, KG.confidence, _dec(ev.confidence)))
+        g.add((e, KG.extractor, Literal(f"{EXTRACTOR_VERSION}/{ev.extractor}")))
 
 
 def _guess_lang(text: str) -> str:

@@ -1,7 +1,16 @@
 """A local SPARQL 1.1 Protocol endpoint over the store (``kg serve``).
 
-Standard library only: a :class:`http.server.ThreadingHTTPServer` answers at
-``/sparql`` (and ``/query``) with
+Standard library only: a :class:`http.server.ThreadingHTTPServer` serves
+
+* ``/``: the workbench, a page with the vendored YASGUI editor pointed at this endpoint
+  (``graph/serve_static/``; nothing is loaded from elsewhere), and its files under ``/static/``;
+* ``/queries`` and ``/prefixes``: the named-query library and the project's prefixes as JSON;
+* ``/data?graph=IRI`` and ``/data?default``: read-only SPARQL 1.1 Graph Store Protocol GET
+  (Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept``);
+* ``/sparql`` (and ``/query``) without a query and with ``Accept: text/turtle`` (or another RDF
+  type): the SPARQL 1.1 Service Description;
+
+and answers queries at ``/sparql`` (and ``/query``) with
 
 * ``GET ?query=…``, ``POST`` ``application/x-www-form-urlencoded`` (``query=…``)
   and ``POST`` ``application/sparql-query``;
@@ -23,7 +32,11 @@ Safety, since anything that can reach the port can send a query:
   and killing a process is a real bound on CPU and memory;
 * the server binds loopback by default and, when it does, only accepts
   ``Host: localhost/127.0.0.1/[::1]`` (no DNS rebinding from a web page);
-* malformed SPARQL gets 400 with Oxigraph's parser message (line:column).
+* malformed SPARQL gets 400 with Oxigraph's parser message (line:column);
+* CORS (``cors_origins``, ``*`` by default) covers the read-only resources only: ``/update``
+  never sends CORS headers and refuses a request whose ``Origin`` is not the server's own;
+  ``OPTIONS`` answers preflights with 204;
+* the workbench page has a Content-Security-Policy that allows connections to its own origin only.
 
 One log line per request goes to the ``graph.serve`` logger.
 """
@@ -31,6 +44,7 @@ One log line per request goes to the ``graph.serve`` logger.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -39,12 +53,13 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyoxigraph as ox
 
@@ -54,6 +69,14 @@ log = logging.getLogger("graph.serve")
 
 QUERY_PATHS = ("/sparql", "/query")
 UPDATE_PATH = "/update"
+DATA_PATH = "/data"
+QUERIES_PATH = "/queries"
+PREFIXES_PATH = "/prefixes"
+STATIC_PREFIX = "/static/"
+#: The workbench's files: ``index.html`` (served at ``/``) and the rest under ``/static/``.
+STATIC_DIR = Path(__file__).resolve().parent / "serve_static"
+#: Resources a page on another origin may read (CORS); never ``/update``.
+CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
 #: Bound on the time a client may take to send its request (slow clients hold a thread).
@@ -247,8 +270,37 @@ class Job:
     named_graphs: tuple[str, ...] = ()
 
 
+#: Job forms that are not SPARQL text: a Graph Store Protocol read and the list of named graphs.
+GSP_GET = "GSP-GET"
+LIST_GRAPHS = "LIST-GRAPHS"
+#: At most this many named graphs are listed in the service description.
+MAX_LISTED_GRAPHS = 1000
+
+
 def _execute(job: Job) -> bytes:
     """Run in the worker: open the store, run the query or update, serialise the answer."""
+    if job.form == GSP_GET:  # job.text: the graph's IRI, or "" for the (union) default graph
+        store = ox.Store.read_only(job.store)
+        fmt = _GRAPH_TYPES[job.media_type]
+        if job.text:
+            name = ox.NamedNode(job.text)
+            if not store.contains_named_graph(name):
+                raise LookupError(f"no graph <{job.text}> in this store")
+            triples: Any = (ox.Triple(q.subject, q.predicate, q.object)
+                            for q in store.quads_for_pattern(None, None, None, name))
+        else:
+            triples = store.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        prefixes = _PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+        return ox.serialize(triples, None, fmt, prefixes=prefixes) or b""
+    if job.form == LIST_GRAPHS:
+        store = ox.Store.read_only(job.store)
+        names = []
+        for g in store.named_graphs():
+            if isinstance(g, ox.NamedNode):
+                names.append(g.value)
+                if len(names) >= MAX_LISTED_GRAPHS:
+                    break
+        return "\n".join(sorted(names)).encode("utf-8")
     if job.form == "UPDATE":
         store = ox.Store(job.store)
         store.update(job.text, prefixes=_PREFIXES)
@@ -279,6 +331,8 @@ def _worker(job: Job, conn: Any) -> None:  # pragma: no cover - runs in the fork
             conn.send(("ok", _execute(job)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
+        except LookupError as exc:
+            conn.send(("missing", str(exc)))
         except OSError as exc:
             conn.send(("store", str(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the client as 400/500
@@ -318,6 +372,8 @@ def run_job(job: Job, timeout: float) -> bytes:
             proc.join()
     if status == "ok":
         return payload
+    if status == "missing":
+        raise RequestRefused(HTTPStatus.NOT_FOUND, payload.strip("'\""))
     if status == "syntax":
         kind = "SPARQL Update" if job.form == "UPDATE" else "SPARQL"
         raise RequestRefused(HTTPStatus.BAD_REQUEST, f"{kind} syntax error: {payload}")
@@ -359,6 +415,121 @@ class _ReadWriteLock:
             self._cond.notify_all()
 
 
+# -- service description, static files, CORS settings -----------------------------------------
+
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_FORMATS = "http://www.w3.org/ns/formats/"
+_SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                      "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+_SD_PREFIXES = {"sd": _SD, "formats": _FORMATS, "dcterms": "http://purl.org/dc/terms/",
+                "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+
+
+def service_description(endpoint: str, graphs: Iterable[str], media_type: str = "text/turtle",
+                        timeout: float | None = None) -> bytes:
+    """A SPARQL 1.1 Service Description of the endpoint at ``endpoint``, serialised as ``media_type``."""
+    sd = ox.NamedNode(endpoint)
+    a = ox.NamedNode(_SD_PREFIXES["rdf"] + "type")
+
+    def n(local: str) -> ox.NamedNode:
+        return ox.NamedNode(_SD + local)
+
+    triples = [
+        ox.Triple(sd, a, n("Service")),
+        ox.Triple(sd, n("endpoint"), sd),
+        ox.Triple(sd, n("supportedLanguage"), n("SPARQL11Query")),
+        ox.Triple(sd, n("feature"), n("UnionDefaultGraph")),
+        ox.Triple(sd, n("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(sd, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("cnfinkg SPARQL endpoint (read-only)")),
+    ]
+    if timeout:
+        triples.append(ox.Triple(sd, ox.NamedNode("http://purl.org/dc/terms/description"),
+                                 ox.Literal(f"Queries are stopped after {timeout:g} s; SERVICE and LOAD are refused.")))
+    triples += [ox.Triple(sd, n("resultFormat"), ox.NamedNode(_FORMATS + f)) for f in _SD_RESULT_FORMATS]
+    dataset, default = ox.BlankNode(), ox.BlankNode()
+    triples += [ox.Triple(sd, n("defaultDataset"), dataset), ox.Triple(dataset, a, n("Dataset")),
+                ox.Triple(dataset, n("defaultGraph"), default), ox.Triple(default, a, n("Graph"))]
+    for g in graphs:
+        node = ox.BlankNode()
+        triples += [ox.Triple(dataset, n("namedGraph"), node), ox.Triple(node, a, n("NamedGraph")),
+                    ox.Triple(node, n("name"), ox.NamedNode(g))]
+    fmt = _GRAPH_TYPES[media_type]
+    prefixes = _SD_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return ox.serialize(triples, None, fmt, prefixes=prefixes) or b""
+
+
+def _description_type(accept: str | None) -> str | None:
+    """The RDF media type a client asked for at the endpoint without a query, or None for the help text."""
+    if not accept:
+        return None
+    for mt in _accepted(accept):
+        if mt in _GRAPH_TYPES and mt not in ("text/plain", "application/xml"):
+            return mt
+        if mt in ("text/plain", "text/html", "text/*", "*/*"):
+            return None
+    return None
+
+
+_STATIC_TYPES = {
+    ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+    ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+    ".ico": "image/x-icon", ".woff2": "font/woff2", ".txt": "text/plain", ".md": "text/markdown", "": "text/plain",
+}
+#: The workbench page may only talk to its own origin: no CDN, no third-party request.
+WORKBENCH_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                 "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def static_file(relative: str, root: Path = STATIC_DIR) -> Path:
+    """The file under ``root`` at the already-percent-decoded ``relative`` path.
+
+    Raises :class:`RequestRefused`: 403 for anything that could leave ``root`` (``..``, absolute
+    paths, backslashes, NUL, hidden files, symlinks out), 404 for a file that is not there.
+    """
+    if not relative or "\\" in relative or "\x00" in relative or relative.startswith("/"):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    base = root.resolve()
+    candidate = (base / relative).resolve()
+    if not candidate.is_relative_to(base):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    if not candidate.is_file():
+        raise RequestRefused(HTTPStatus.NOT_FOUND, f"no such file /static/{relative}")
+    return candidate
+
+
+def static_type(path: Path) -> str:
+    return _STATIC_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def _normalise_origins(origins: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"*"``, one origin, a comma-separated list or an iterable of origins; None or "" for no CORS."""
+    if origins is None:
+        return ()
+    items = origins.split(",") if isinstance(origins, str) else list(origins)
+    out = []
+    for item in items:
+        o = item.strip().rstrip("/")
+        if not o:
+            continue
+        if o != "*" and not re.fullmatch(r"https?://[^/\s]+", o, re.I):
+            raise ValueError(f"CORS origin {item!r} is not '*' or scheme://host[:port]")
+        out.append(o.lower() if o != "*" else o)
+    return ("*",) if "*" in out else tuple(out)
+
+
+def _named_query_library() -> list[dict[str, str]]:
+    """The named queries (``ontology/queries``) with the prefixes they use declared, for the workbench."""
+    from .query import describe_named, named_queries, with_prefixes
+
+    paths = named_queries()
+    return [{"name": name, "description": description,
+             "sparql": with_prefixes(paths[name].read_text(encoding="utf-8"))}
+            for name, description in describe_named()]
+
+
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
@@ -368,7 +539,7 @@ class SparqlServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], store_path: Path, allow_update: bool, timeout: float,
-                 max_request_bytes: int, max_workers: int) -> None:
+                 max_request_bytes: int, max_workers: int, cors_origins: str | Iterable[str] | None = "*") -> None:
         host = address[0]
         try:
             ip = ipaddress.ip_address(host.strip("[]"))
@@ -378,6 +549,7 @@ class SparqlServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.store_path = store_path
         self.allow_update = allow_update
+        self.cors_origins = _normalise_origins(cors_origins)
         self.query_timeout = timeout
         self.max_request_bytes = max_request_bytes
         self.loopback_only = ip is not None and ip.is_loopback or host == "localhost"
@@ -393,6 +565,17 @@ class SparqlServer(ThreadingHTTPServer):
 
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def _allowed_methods(path: str) -> str | None:
+    """The methods a resource answers (the ``Allow`` header), or None for no such resource."""
+    if path in QUERY_PATHS:
+        return "GET, HEAD, POST, OPTIONS"
+    if path == UPDATE_PATH:
+        return "POST, OPTIONS"
+    if path in ("/", DATA_PATH, QUERIES_PATH, PREFIXES_PATH) or path.startswith(STATIC_PREFIX):
+        return "GET, HEAD, OPTIONS"
+    return None
 
 
 class SparqlHandler(BaseHTTPRequestHandler):
@@ -412,20 +595,42 @@ class SparqlHandler(BaseHTTPRequestHandler):
         log.info('%s "%s %s" %d %d %.1fms%s', self.client_address[0], self.command, self.path[:200], status, size,
                  (time.perf_counter() - t0) * 1000, f" {note}" if note else "")
 
-    def _send(self, status: int, body: bytes, media_type: str, t0: float, note: str = "") -> None:
+    def _send(self, status: int, body: bytes, media_type: str, t0: float, note: str = "",
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type(media_type))
-        self.send_header("Content-Length", str(len(body)))
+        if media_type:
+            self.send_header("Content-Type", content_type(media_type))
+        if status != HTTPStatus.NO_CONTENT:
+            self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         if status >= 400:
             self.send_header("Connection", "close")
             self.close_connection = True
         if status == HTTPStatus.METHOD_NOT_ALLOWED:
-            self.send_header("Allow", "GET, POST" if self.path.split("?")[0] != UPDATE_PATH else "POST")
+            self.send_header("Allow", _allowed_methods(self._path()) or "GET, HEAD, OPTIONS")
+        for name, value in self._cors_headers().items():
+            self.send_header(name, value)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
         self._log(status, len(body), t0, note)
+
+    def _path(self) -> str:
+        return urlsplit(self.path).path.rstrip("/") or "/"
+
+    def _cors_headers(self) -> dict[str, str]:
+        """``Access-Control-Allow-Origin`` for a read-only resource and an allowed ``Origin``; never for updates."""
+        origins = self.server.cors_origins
+        if not origins or self._path() not in CORS_PATHS:
+            return {}
+        if origins == ("*",):
+            return {"Access-Control-Allow-Origin": "*"}
+        origin = (self.headers.get("Origin") or "").strip().lower()
+        if origin in origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {"Vary": "Origin"}
 
     def _error(self, status: int, message: str, t0: float) -> None:
         self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain", t0, note=message.splitlines()[0][:200])
@@ -452,6 +657,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._handle()
 
     def do_HEAD(self) -> None:  # noqa: N802
+        self._handle()
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
         self._handle()
 
     def do_PUT(self) -> None:  # noqa: N802
@@ -556,15 +764,44 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, t0: float) -> None:
         self._check_host()
-        path = urlsplit(self.path).path.rstrip("/") or "/"
-        if path not in (*QUERY_PATHS, UPDATE_PATH, "/"):
+        raw_path = urlsplit(self.path).path
+        path = self._path()
+        allowed = _allowed_methods(path) if not raw_path.startswith(STATIC_PREFIX) else "GET, HEAD, OPTIONS"
+        if self.command == "OPTIONS":
+            self._options(path, allowed, t0)
+            return
+        if allowed is None:
             self._discard_body()
             raise RequestRefused(HTTPStatus.NOT_FOUND, f"no such resource {path}; the SPARQL endpoint is at /sparql")
+        if self.command not in allowed.split(", "):
+            self._discard_body()
+            raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, f"{self.command} is not supported on {path}; use {allowed}")
+        if raw_path.startswith(STATIC_PREFIX):
+            self._discard_body()
+            self._static(unquote(raw_path[len(STATIC_PREFIX):]), t0)
+            return
+        if path == "/":
+            self._discard_body()
+            self._workbench(t0)
+            return
+        if path in (QUERIES_PATH, PREFIXES_PATH):
+            self._discard_body()
+            data: Any = _named_query_library() if path == QUERIES_PATH else _PREFIXES
+            body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+            self._send(HTTPStatus.OK, body, "application/json", t0, headers={"Cache-Control": "no-cache"})
+            return
         params, direct_query, direct_update = self._read_params()
+        if path == DATA_PATH:
+            self._graph_store_get(params, t0)
+            return
         queries = params.get("query", []) + ([direct_query] if direct_query is not None else [])
         updates = params.get("update", []) + ([direct_update] if direct_update is not None else [])
-        if path == "/" or (path in QUERY_PATHS and not queries and not updates):
-            self._send(HTTPStatus.OK, self._describe().encode("utf-8"), "text/plain", t0)
+        if path in QUERY_PATHS and not queries and not updates:
+            sd_type = _description_type(self.headers.get("Accept")) if self.command != "POST" else None
+            if sd_type is not None:
+                self._service_description(path, sd_type, t0)
+            else:
+                self._send(HTTPStatus.OK, self._describe().encode("utf-8"), "text/plain", t0)
             return
         if path == UPDATE_PATH:
             self._update(params, queries, updates, t0)
@@ -575,6 +812,65 @@ class SparqlHandler(BaseHTTPRequestHandler):
             raise RequestRefused(HTTPStatus.BAD_REQUEST, "give exactly one query")
         self._query(queries[0], params, t0)
 
+    # -- the other resources -------------------------------------------------------------------
+    def _options(self, path: str, allowed: str | None, t0: float) -> None:
+        """CORS preflight and ``OPTIONS``: 204 with ``Allow`` (and the CORS headers where CORS applies)."""
+        self._discard_body()
+        if self.path.strip() == "*":
+            allowed = "GET, HEAD, POST, OPTIONS"
+        if allowed is None:
+            raise RequestRefused(HTTPStatus.NOT_FOUND, f"no such resource {path}; the SPARQL endpoint is at /sparql")
+        headers = {"Allow": allowed}
+        if self._cors_headers().get("Access-Control-Allow-Origin"):
+            requested = self.headers.get("Access-Control-Request-Headers") or ""
+            names = [h.strip() for h in requested.split(",") if h.strip()]
+            ok = all(re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", h) for h in names)
+            headers.update({
+                "Access-Control-Allow-Methods": ", ".join(m for m in allowed.split(", ") if m != "HEAD"),
+                "Access-Control-Allow-Headers": ", ".join(names) if names and ok else "Accept, Content-Type",
+                "Access-Control-Max-Age": "600",
+            })
+            if (self.headers.get("Access-Control-Request-Private-Network") or "").lower() == "true":
+                headers["Access-Control-Allow-Private-Network"] = "true"
+        self._send(HTTPStatus.NO_CONTENT, b"", "", t0, note="OPTIONS", headers=headers)
+
+    def _static(self, relative: str, t0: float) -> None:
+        path = static_file(relative)
+        cache = "public, max-age=86400" if relative.startswith("vendor/") else "no-cache"
+        self._send(HTTPStatus.OK, path.read_bytes(), static_type(path), t0, headers={"Cache-Control": cache})
+
+    def _workbench(self, t0: float) -> None:
+        page = STATIC_DIR / "index.html"
+        if not page.is_file():  # pragma: no cover - a broken install
+            raise RequestRefused(HTTPStatus.NOT_FOUND, "the workbench page is not installed; the endpoint is at /sparql")
+        self._send(HTTPStatus.OK, page.read_bytes(), "text/html", t0, headers={
+            "Content-Security-Policy": WORKBENCH_CSP, "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
+
+    def _own_url(self, path: str) -> str:
+        """This resource's URL as the client addressed it (``Host``), or the bound address."""
+        host = (self.headers.get("Host") or "").strip()
+        if host and re.fullmatch(r"[A-Za-z0-9.\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?", host):
+            return f"http://{host}{path}"
+        return self.server.url + path
+
+    def _service_description(self, path: str, media_type: str, t0: float) -> None:
+        names = self._run(Job(str(self.server.store_path), "", LIST_GRAPHS), write=False).decode("utf-8")
+        body = service_description(self._own_url(path), [g for g in names.splitlines() if g], media_type,
+                                   self.server.query_timeout)
+        self._send(HTTPStatus.OK, body, media_type, t0, note="service description")
+
+    def _graph_store_get(self, params: dict[str, list[str]], t0: float) -> None:
+        """SPARQL 1.1 Graph Store Protocol, read-only: ``GET /data?graph=IRI`` or ``GET /data?default``."""
+        graphs = self._graph_params(params, "graph")
+        if ("default" in params) == bool(graphs) or len(graphs) > 1:
+            raise RequestRefused(HTTPStatus.BAD_REQUEST, "give either ?default or one ?graph=IRI")
+        media_type = negotiate("CONSTRUCT", self.headers.get("Accept"), params.get("format", []))
+        if media_type is None:
+            raise RequestRefused(HTTPStatus.NOT_ACCEPTABLE,
+                                 f"cannot answer in {self.headers.get('Accept')}; supported: {', '.join(_GRAPH_TYPES)}")
+        body = self._run(Job(str(self.server.store_path), graphs[0] if graphs else "", GSP_GET, media_type), write=False)
+        self._send(HTTPStatus.OK, body, media_type, t0, note="GSP " + (graphs[0] if graphs else "default"))
+
     def _update_refusal(self) -> str:
         if self.server.allow_update:
             return "SPARQL Update must be POSTed to /update"
@@ -584,11 +880,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
         mode = "read-write (updates at /update)" if self.server.allow_update else "read-only"
         return (
             "cnfinkg SPARQL 1.1 endpoint (" + mode + ")\n"
+            f"  workbench (query editor): {self.server.url}/\n"
             f"  GET  {self.server.url}/sparql?query=...\n"
             f"  POST {self.server.url}/sparql  (query=... form, or Content-Type: application/sparql-query)\n"
             "Results: application/sparql-results+json (default), application/sparql-results+xml, text/csv,\n"
             "text/tab-separated-values; graphs: text/turtle (default), application/n-triples,\n"
             "application/ld+json, application/rdf+xml.\n"
+            "Service description: GET /sparql with Accept: text/turtle. Graph Store Protocol (read-only):\n"
+            "GET /data?graph=IRI or /data?default. Named queries: /queries; prefixes: /prefixes.\n"
             f"Queries are stopped after {self.server.query_timeout:g} s. Prefixes known without declaration: "
             + ", ".join(_PREFIXES) + "\n"
         )
@@ -632,6 +931,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             raise RequestRefused(HTTPStatus.METHOD_NOT_ALLOWED, "SPARQL Update needs POST")
         if not self.server.allow_update:
             raise RequestRefused(HTTPStatus.FORBIDDEN, self._update_refusal())
+        origin = (self.headers.get("Origin") or "").strip().lower()
+        if origin and origin != self._own_url("").lower():
+            raise RequestRefused(HTTPStatus.FORBIDDEN, f"updates from another origin ({origin}) are not allowed")
         if queries or len(updates) != 1:
             raise RequestRefused(HTTPStatus.BAD_REQUEST, "POST exactly one update (update=... or application/sparql-update) to /update")
         if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
@@ -665,8 +967,14 @@ def make_server(
     timeout: float = 10.0,
     max_request_bytes: int = 1_000_000,
     max_workers: int | None = None,
+    cors_origins: str | Iterable[str] | None = "*",
 ) -> SparqlServer:
-    """A ready (bound, not yet serving) endpoint over the store at ``store_path``; ``port=0`` picks a free port."""
+    """A ready (bound, not yet serving) endpoint over the store at ``store_path``; ``port=0`` picks a free port.
+
+    ``cors_origins``: the origins whose pages may read the query endpoint, ``/data``, ``/queries`` and
+    ``/prefixes`` (``"*"``, the default: any page, since these are read-only; a list, or a
+    comma-separated string, of ``scheme://host[:port]``; None for no CORS). ``/update`` never allows CORS.
+    """
     from .store import StoreError
 
     store_path = Path(store_path)
@@ -680,7 +988,8 @@ def make_server(
     if max_request_bytes <= 0:
         raise ValueError("max_request_bytes must be positive")
     workers = max_workers or max(2, os.cpu_count() or 2)
-    return SparqlServer((host, port), store_path, allow_update, timeout, max_request_bytes, workers)
+    origins = _normalise_origins(cors_origins)  # a bad origin is an error before binding the port
+    return SparqlServer((host, port), store_path, allow_update, timeout, max_request_bytes, workers, origins)
 
 
 def serve(
@@ -690,19 +999,23 @@ def serve(
     allow_update: bool = False,
     timeout: float = 10.0,
     max_request_bytes: int = 1_000_000,
+    cors_origins: str | Iterable[str] | None = "*",
 ) -> None:
-    """Serve the store over the SPARQL 1.1 Protocol until interrupted (Ctrl-C)."""
+    """Serve the store over the SPARQL 1.1 Protocol, with the workbench at ``/``, until interrupted (Ctrl-C).
+
+    ``cors_origins`` as for :func:`make_server`.
+    """
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-    server = make_server(store_path, host, port, allow_update, timeout, max_request_bytes)
+    server = make_server(store_path, host, port, allow_update, timeout, max_request_bytes, cors_origins=cors_origins)
     if not server.loopback_only:
         log.warning("listening on %s, which is not loopback: anyone who can reach it can query the store", host)
-    log.info("SPARQL endpoint %s/sparql over %s (%s, timeout %g s)", server.url, store_path,
-             "updates allowed at /update" if allow_update else "read-only", timeout)
+    log.info("SPARQL endpoint %s/sparql over %s (%s, timeout %g s); workbench at %s/", server.url, store_path,
+             "updates allowed at /update" if allow_update else "read-only", timeout, server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -711,4 +1024,5 @@ def serve(
         server.server_close()
 
 
-__all__ = ["Inspection", "RequestRefused", "SparqlServer", "inspect_sparql", "make_server", "negotiate", "serve"]
+__all__ = ["Inspection", "RequestRefused", "SparqlServer", "inspect_sparql", "make_server", "negotiate", "serve",
+           "service_description", "static_file"]

@@ -54,6 +54,19 @@ def word_positions(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_HASHES: dict[str, int] = {}
+
+
+def _hash(key: str) -> int:
+    """hash_string, memoised: the same few hundred thousand feature strings recur in every text."""
+    h = _HASHES.get(key)
+    if h is None:
+        if len(_HASHES) > 2_000_000:
+            _HASHES.clear()
+        h = _HASHES[key] = hash_string(key)
+    return h
+
+
 def doc_features(doc: Doc) -> list[list[int]]:
     """One row of N_FEATURES hashed features per token of *doc*."""
     text = doc.text
@@ -61,18 +74,13 @@ def doc_features(doc: Doc) -> list[list[int]]:
     positions = word_positions(text) if text else []
     rows: list[list[int]] = []
     last = len(chars) - 1
+    h = _hash
     for i, tok in enumerate(doc):
         c = chars[i]
         prev = chars[i - 1] if i > 0 else "<s>"
         nxt = chars[i + 1] if i < last else "</s>"
         tag, word = positions[tok.idx] if tok.idx < len(positions) else ("S1", c)
-        rows.append([
-            hash_string("c=" + c),
-            hash_string("bl=" + prev + c),
-            hash_string("br=" + c + nxt),
-            hash_string("wp=" + tag),
-            hash_string("ww=" + tag[0] + word),
-        ])
+        rows.append([h("c=" + c), h("bl=" + prev + c), h("br=" + c + nxt), h("wp=" + tag), h("ww=" + tag[0] + word)])
     return rows
 
 

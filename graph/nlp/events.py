@@ -1,0 +1,409 @@
+"""Financial event frames: acquisitions, share pledges, buybacks, executive changes, penalties…
+
+A trigger word (``ontology/patterns/events.yaml``) opens a frame of an event type in its
+sentence; the frame's roles are filled from the sentence's linked entities by position and
+ontology class (subject before 收購 = acquirer, object after = target; 被 reverses them), and its
+figures from ``doc._.facts`` (amounts in a currency, percentages) and the sentence's date
+(``doc._.dates``: graph.facts already resolved it against the publication date).
+
+Results sit on ``doc._.events`` (a list of :class:`Event`).  The binary relations between the
+participants that the ontology has a property for (acquirer ``acquires`` target, investor
+``investsIn`` investee, an appointed executive ``holdsPosition`` the company) are added to
+``doc._.relations`` with extractor ``event:<type>``, so they get evidence like every relation.
+A resignation (卸任, 辭去, 離職…) is an executive change of the resigned kind: it asserts no
+``holdsPosition``, and removes any that another layer read in the same sentence for that person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from rdflib import URIRef
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..facts import Fact, FactExtractor, _clean
+from ..ontology import Ontology, load_ontology
+from ..patterns import PATTERN_DIR, load_patterns
+from ..script import to_simplified
+from ..relations import Relation
+from ..vocab import KG, KGID, digest
+
+EXTRACTOR = "events"
+JOINERS = ("、", "和", "及", "与", "以及", ",", "，")
+
+
+@dataclass
+class Event:
+    type: str  # frame name in events.yaml: acquisition, share_pledge, …
+    cls: URIRef  # ontology class: kg:AcquisitionEvent, …
+    trigger: str  # as written
+    trigger_start: int
+    trigger_end: int
+    sent_start: int
+    sent_end: int
+    roles: dict[str, list[URIRef]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # asset, object, round, code, price, licence, position
+    attributes: dict[str, str] = field(default_factory=dict)  # kind: appointed / resigned / pledge / …
+    amount: Fact | None = None
+    shares: Decimal | None = None
+    share_of_total: Decimal | None = None
+    date: str | None = None  # ISO date, year-month or year
+    confidence: float = 0.7
+
+    @property
+    def extractor(self) -> str:
+        return f"event:{self.type}"
+
+    def iri(self, doc_key: str) -> URIRef:
+        """Stable: the document, the sentence, the event type and where its trigger stands."""
+        return KGID[f"event-{digest(doc_key, self.sent_start, self.sent_end, self.type, self.trigger_start)}"]
+
+    def role(self, name: str) -> URIRef | None:
+        v = self.roles.get(name)
+        return v[0] if v else None
+
+
+if not Doc.has_extension("events"):
+    Doc.set_extension("events", default=None)
+
+
+class EventExtractor:
+    def __init__(self, nlp: Language, name: str, patterns: str, entity_patterns: str, fact_patterns: str) -> None:
+        self.onto: Ontology = load_ontology()
+        p = load_patterns(patterns)
+        self.frames: dict[str, dict[str, Any]] = p["events"]
+        self.gap = int(p.get("gap", 40))
+        self.adjacent = int(p.get("adjacent_gap", 3))
+        # Regular expressions are kept as written (load_patterns folds case and width), in Simplified script.
+        raw = yaml.safe_load((PATTERN_DIR / patterns).read_text(encoding="utf-8"))
+        self.shares_re = re.compile(to_simplified(raw["shares_pattern"]))
+        self.titles = sorted(load_patterns(entity_patterns)["person_titles"], key=len, reverse=True)
+        self.facts = FactExtractor(nlp, "cnfinkg_facts", fact_patterns)  # dates, numbers, magnitudes
+        self.triggers: list[tuple[str, str]] = sorted(
+            ((t, name) for name, fr in self.frames.items() for t in fr.get("triggers", [])), key=lambda x: -len(x[0])
+        )
+        self.texts = {
+            name: {k: [re.compile(to_simplified(r)) for r in rs] for k, rs in (fr.get("texts") or {}).items()}
+            for name, fr in raw["events"].items()
+        }
+        words = sorted({t for t, _ in self.triggers}, key=len, reverse=True)
+        self.trigger_re = re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+    # ----------------------------------------------------------------- helpers
+    def _cls(self, doc: Doc, e: Span) -> URIRef:
+        rec = doc._.entities.get(URIRef(e.kb_id_)) if doc._.entities else None
+        return rec.type if rec is not None else KG[e.label_]
+
+    def _fits(self, doc: Doc, e: Span, spec: dict[str, Any]) -> bool:
+        c = self._cls(doc, e)
+        if spec.get("types") and not any(self.onto.is_a(c, KG[t]) for t in spec["types"]):
+            return False
+        return not any(self.onto.is_a(c, KG[t]) for t in spec.get("not_types", []))
+
+    def _near_words(self, norm: str, e: Span, spec: dict[str, Any]) -> bool:
+        """after_words / before_words, either (or): the entity stands right after / before one of them."""
+        aw, bw = spec.get("after_words"), spec.get("before_words")
+        if not aw and not bw:
+            return True
+        lo = max(0, e.start_char - self.adjacent - 4)
+        before = norm[lo : e.start_char]
+        after = norm[e.end_char : e.end_char + self.adjacent + 6]
+        if aw and any(before.endswith(w) or (w in before[-(len(w) + self.adjacent) :] and _plain(before[before.rfind(w) + len(w) :]))
+                      for w in aw):
+            return True
+        return bool(bw) and any(
+            after.startswith(w) or (w in after[: len(w) + self.adjacent] and _plain(after[: after.find(w)])) for w in bw
+        )
+
+    def _not_before(self, norm: str, e: Span, words: list[str]) -> bool:
+        after = norm[e.end_char : e.end_char + self.adjacent + 4]
+        return any(after.startswith(w) for w in words)
+
+    @staticmethod
+    def _distance(e: Span, pos: int, end: int) -> int:
+        return pos - e.end_char if e.end_char <= pos else e.start_char - end if e.start_char >= end else 0
+
+    def _group(self, norm: str, ents: list[Span], e: Span) -> list[Span]:
+        """The coordinated group (A、B 和 C) an entity belongs to."""
+        i = ents.index(e)
+        lo = hi = i
+        while lo > 0 and norm[ents[lo - 1].end_char : ents[lo].start_char].strip() in JOINERS:
+            lo -= 1
+        while hi + 1 < len(ents) and norm[ents[hi].end_char : ents[hi + 1].start_char].strip() in JOINERS:
+            hi += 1
+        return ents[lo : hi + 1]
+
+    # ----------------------------------------------------------------- frames
+    def _frame(self, doc: Doc, sent: Span, norm: str, ents: list[Span], name: str, pos: int, end: int,
+               facts: list[Fact], dates) -> Event | None:
+        fr = self.frames[name]
+        s_text = norm[sent.start_char : sent.end_char]
+        texts: dict[str, str] = {}
+        for key, regs in self.texts[name].items():
+            for r in regs:
+                m = _nearest_match(r, s_text, pos - sent.start_char, key)
+                if m is not None:
+                    a, b = m.span(key)
+                    texts[key] = doc.text[sent.start_char + a : sent.start_char + b].strip()
+                    break
+        if any(k not in texts for k in fr.get("require_texts", [])):
+            return None
+        roles: dict[str, list[Span]] = {}
+        used: set[str] = set()
+        spec_roles: dict[str, dict[str, Any]] = fr.get("roles", {})
+        near = [e for e in ents if self._distance(e, pos, end) <= self.gap]
+        pas = fr.get("passive")
+        if pas:
+            agent = self._passive(norm, near, pos, pas["markers"], spec_roles[pas["agent"]], spec_roles[pas["patient"]], doc)
+            if agent is not None:
+                a, patient = agent
+                roles[pas["agent"]] = [a]
+                used.add(a.kb_id_)
+                if patient is not None:
+                    roles[pas["patient"]] = [patient]
+                    used.add(patient.kb_id_)
+        for role, spec in spec_roles.items():
+            if role in roles:
+                continue
+            cands = [e for e in near if e.kb_id_ not in used and self._fits(doc, e, spec) and self._near_words(norm, e, spec)
+                     and not self._not_before(norm, e, spec.get("not_before_words", []))]
+            side = spec.get("side", "any")
+            if side == "before":
+                cands = [e for e in cands if e.end_char <= pos]
+            elif side == "after":
+                cands = [e for e in cands if e.start_char >= end]
+            cands.sort(key=lambda e: (self._distance(e, pos, end), e.start_char))
+            if not cands and spec.get("fallback") == "first":
+                cands = [e for e in ents if e.kb_id_ not in used and self._fits(doc, e, spec)][:1]
+            if not cands:
+                continue
+            if spec.get("multi"):
+                chosen: list[Span] = []
+                for e in cands:
+                    for g in self._group(norm, ents, e):
+                        if g.kb_id_ not in used and self._fits(doc, g, spec) and g not in chosen:
+                            chosen.append(g)
+                chosen.sort(key=lambda e: e.start_char)
+            else:
+                chosen = [cands[0]]
+            roles[role] = chosen
+            used.update(e.kb_id_ for e in chosen)
+        if any(spec.get("required") and r not in roles for r, spec in spec_roles.items()):
+            return None
+        missing = sum(1 for r in spec_roles if r not in roles)
+        if "lead" in roles and "investors" in spec_roles:
+            roles.setdefault("investors", [])
+            roles["investors"] = sorted({e.kb_id_: e for e in roles["investors"] + roles["lead"]}.values(), key=lambda e: e.start_char)
+        ev = Event(name, KG[fr["class"]], doc.text[pos:end], pos, end, sent.start_char, sent.end_char,
+                   {r: _dedup(URIRef(e.kb_id_) for e in es) for r, es in roles.items()}, texts,
+                   dict(fr.get("attributes") or {}), confidence=round(float(fr.get("confidence", 0.7)) * (0.9**missing), 3))
+        s_facts = [f for f in facts if f.sent_start == sent.start_char]
+        if fr.get("amount"):
+            money = [f for f in s_facts if f.unit in fr["amount"]]
+            if money:
+                ev.amount = min(money, key=lambda f: (_fdist(f, pos, end), f.start))
+        if fr.get("share_of_total"):
+            pct = [f for f in s_facts if f.unit == "percent"]
+            if pct:
+                ev.share_of_total = min(pct, key=lambda f: (_fdist(f, pos, end), f.start)).value
+        if fr.get("shares"):
+            ev.shares = self._shares(norm, sent, pos, end)
+        if fr.get("position"):
+            title = self._position(doc, norm, sent, pos, end)
+            if title:
+                ev.texts["position"] = title
+        s_dates = [d for d in dates if d.start >= sent.start_char and d.end <= sent.end_char]
+        if s_dates:
+            before = [d for d in s_dates if d.end <= pos]
+            ev.date = (before[-1] if before else s_dates[0]).value
+        return ev
+
+    def _passive(self, norm, near, pos, markers, agent_spec, patient_spec, doc):
+        before = [e for e in near if e.end_char <= pos and self._fits(doc, e, agent_spec)]
+        if not before:
+            return None
+        agent = before[-1]
+        lo = max(0, agent.start_char - 2)
+        if not any(m in norm[lo : agent.start_char] for m in markers):
+            return None
+        k = max(norm.rfind(m, lo, agent.start_char) for m in markers)
+        patients = [e for e in near if e.end_char <= k and self._fits(doc, e, patient_spec) and e.kb_id_ != agent.kb_id_]
+        return agent, (patients[-1] if patients else None)
+
+    def _shares(self, norm: str, sent: Span, pos: int, end: int) -> Decimal | None:
+        best = None
+        for m in self.shares_re.finditer(norm, sent.start_char, sent.end_char):
+            value = self.facts._number(m.group("num"))
+            if value is None:
+                continue
+            if m.group("mag"):
+                value *= self.facts.mags.get(m.group("mag"), Decimal(1))
+            d = pos - m.end() if m.end() <= pos else m.start() - end
+            if best is None or abs(d) < best[0]:
+                best = (abs(d), _clean(value))
+        return best[1] if best else None
+
+    def _position(self, doc: Doc, norm: str, sent: Span, pos: int, end: int) -> str | None:
+        best = None
+        i = sent.start_char
+        s = norm[sent.start_char : sent.end_char]
+        for t in self.titles:
+            for m in re.finditer(re.escape(t), s):
+                a = i + m.start()
+                b = a + len(t)
+                d = pos - b if b <= pos else a - end if a >= end else 0
+                if best is None or (abs(d), -len(t)) < best[0]:
+                    best = ((abs(d), -len(t)), a, b)
+        return doc.text[best[1] : best[2]] if best else None
+
+    # ----------------------------------------------------------------- run
+    def __call__(self, doc: Doc) -> Doc:
+        if doc._.facts is None:  # run before graph.facts: read the figures and dates the same way
+            doc = self.facts(doc)
+        norm = doc._.norm_text or doc.text
+        facts = doc._.facts or []
+        dates = doc._.dates or []
+        all_ents = [e for e in doc.ents if e.kb_id_]
+        events: list[Event] = []
+        for sent in doc.sents:
+            ents = [e for e in all_ents if e.start_char >= sent.start_char and e.end_char <= sent.end_char]
+            if not ents or self.trigger_re is None:
+                continue
+            taken: list[tuple[int, int]] = []
+            s_events: list[Event] = []
+            for m in _overlapping(self.trigger_re, norm, sent.start_char, sent.end_char, self.triggers):
+                pos, word, name = m
+                end = pos + len(word)
+                if any(e.start_char < end and pos < e.end_char for e in ents):
+                    continue  # inside a name
+                if any(a < end and pos < b for a, b, n in taken if n == name):
+                    continue
+                if self._blocked(norm, pos, end, self.frames[name].get("blockers", [])):
+                    continue
+                ev = self._frame(doc, sent, norm, ents, name, pos, end, facts, dates)
+                if ev is None:
+                    continue
+                taken.append((pos, end, name))
+                s_events.append(ev)
+            events.extend(_merge(s_events))
+        events.sort(key=lambda e: (e.sent_start, e.trigger_start, e.type))
+        doc._.events = events
+        self._relations(doc, events)
+        return doc
+
+    @staticmethod
+    def _blocked(norm: str, pos: int, end: int, blockers: list[str]) -> bool:
+        for b in blockers:
+            lo = max(0, pos - len(b) + 1)
+            k = norm.find(b, lo, end + len(b) - 1)
+            while 0 <= k < end:
+                if k < end and pos < k + len(b):
+                    return True
+                k = norm.find(b, k + 1, end + len(b) - 1)
+        return False
+
+    def _relations(self, doc: Doc, events: list[Event]) -> None:
+        rels: list[Relation] = list(doc._.relations or [])
+        types = {iri: rec.type for iri, rec in (doc._.entities or {}).items()}
+        for ev in events:
+            if ev.attributes.get("kind") == "resigned":
+                # A position that ends is not a current position, whoever read it.
+                people = set(ev.roles.get("person", []))
+                rels = [r for r in rels if not (r.prop == KG.holdsPosition and r.head in people and r.sent_start == ev.sent_start)]
+                continue
+            for head_role, prop_name, tail_role in self.frames[ev.type].get("relations", []):
+                prop = KG[prop_name]
+                if prop not in self.onto.properties:
+                    continue
+                for h in ev.roles.get(head_role, []):
+                    for t in ev.roles.get(tail_role, []):
+                        if h == t or not self.onto.allows(prop, types.get(h), types.get(t)):
+                            continue
+                        if any(r.key == (h, prop, t) and r.sent_start == ev.sent_start for r in rels):
+                            continue  # already read by another layer: one claim per sentence
+                        role = ev.texts.get("position") if prop == KG.holdsPosition else None
+                        rels.append(Relation(h, prop, t, ev.sent_start, ev.sent_end, ev.confidence, ev.trigger, ev.extractor, role,
+                                             ((ev.trigger_start, ev.trigger_start), (ev.trigger_end, ev.trigger_end))))
+        doc._.relations = sorted(rels, key=lambda r: (r.sent_start, str(r.head), str(r.prop), str(r.tail)))
+
+
+def _plain(gap: str) -> bool:
+    return not any(c in gap for c in "，,。；;：:")
+
+
+def _dedup(items) -> list[URIRef]:
+    out: list[URIRef] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def _fdist(f: Fact, pos: int, end: int) -> int:
+    return pos - f.end if f.end <= pos else f.start - end if f.start >= end else 0
+
+
+def _nearest_match(r: re.Pattern, text: str, pos: int, key: str):
+    best = None
+    for m in r.finditer(text):
+        a, b = m.span(key)
+        d = pos - b if b <= pos else a - pos if a >= pos else 0
+        if best is None or abs(d) < best[0]:
+            best = (abs(d), m)
+    return best[1] if best else None
+
+
+def _overlapping(trigger_re: re.Pattern, norm: str, lo: int, hi: int, triggers: list[tuple[str, str]]):
+    """Every (position, trigger, frame) in norm[lo:hi]: longest triggers first, then left to right."""
+    found = []
+    for word, name in triggers:
+        k = norm.find(word, lo, hi)
+        while k >= 0 and k + len(word) <= hi:
+            found.append((k, word, name))
+            k = norm.find(word, k + 1, hi)
+    found.sort(key=lambda x: (-len(x[1]), x[0]))
+    return found
+
+
+def _merge(events: list[Event]) -> list[Event]:
+    """Two triggers of one frame type in a sentence with the same participants are one event."""
+    out: list[Event] = []
+    for ev in events:
+        same = next((o for o in out if o.type == ev.type and _core(o) == _core(ev)), None)
+        if same is None:
+            out.append(ev)
+            continue
+        for r, v in ev.roles.items():
+            same.roles.setdefault(r, v)
+        for k, v in ev.texts.items():
+            same.texts.setdefault(k, v)
+        same.amount = same.amount or ev.amount
+        same.shares = same.shares if same.shares is not None else ev.shares
+        same.share_of_total = same.share_of_total if same.share_of_total is not None else ev.share_of_total
+        same.date = same.date or ev.date
+        same.confidence = max(same.confidence, ev.confidence)
+    return out
+
+
+def _core(ev: Event) -> tuple:
+    # The first role listed is the frame's main participant; with the second it identifies the event.
+    keys = list(ev.roles)[:2]
+    return tuple(sorted((k, tuple(ev.roles[k])) for k in keys if k not in ("lead", "investors")))
+
+
+@Language.factory(
+    "cnfinkg_events",
+    default_config={"patterns": "events.yaml", "entity_patterns": "entities.yaml", "fact_patterns": "facts.yaml"},
+    assigns=["doc._.events", "doc._.relations"],
+    requires=["doc.ents", "doc._.entities", "doc._.relations", "doc._.facts", "doc._.dates"],
+)
+def make_event_extractor(nlp: Language, name: str, patterns: str, entity_patterns: str, fact_patterns: str) -> EventExtractor:
+    return EventExtractor(nlp, name, patterns, entity_patterns, fact_patterns)
+
+
+__all__ = ["EXTRACTOR", "Event", "EventExtractor"]
