@@ -469,14 +469,16 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 7878,
     update: Annotated[bool, typer.Option("--update", help="Allow SPARQL Update, POSTed to /update.")] = False,
     timeout: Annotated[float, typer.Option(help="Stop each query after this many seconds.")] = 10.0,
+    cors: Annotated[str, typer.Option(help="Origins allowed to query from a browser: '*', 'none', or a comma-separated list.")] = "*",
 ) -> None:
-    """Serve the store as a SPARQL 1.1 endpoint at http://HOST:PORT/sparql (read-only unless --update)."""
+    """Serve the workbench at http://HOST:PORT/ and the SPARQL 1.1 endpoint at /sparql (read-only unless --update)."""
     from .serve import serve as run_server
 
     if not isinstance(store, Path):
         raise ValueError(f"--store {store}: kg serve serves a local store directory, not a remote endpoint")
     try:
-        run_server(store, host=host, port=port, allow_update=update, timeout=timeout)
+        origins = None if cors.strip().lower() == "none" else cors
+        run_server(store, host=host, port=port, allow_update=update, timeout=timeout, cors_origins=origins)
     except OSError as exc:  # port in use, address not available
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_USAGE)
 

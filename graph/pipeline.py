@@ -1,7 +1,8 @@
 """The extraction pipeline: a blank spaCy ``zh`` pipeline with the project's components.
 
 text → tokens (segment) → sentences → trained NER (nlp.tagger) → entities → linking →
-relations (rules, then the trained classifier: nlp.relation_model) → facts.
+relations (rules, then the trained classifier: nlp.relation_model) → facts → event frames
+(nlp.events).
 Each stage is a registered spaCy component in the module named after it, and
 its results sit on ``Doc`` extension attributes (``doc.ents``, ``doc._.entities``,
 ``doc._.relations``, ``doc._.facts``).
@@ -15,7 +16,7 @@ import spacy
 from spacy.language import Language
 
 from . import entities, facts, linking, relations, segment  # noqa: F401 - registers the components
-from .nlp import relation_model, tagger  # noqa: F401 - registers the trained components
+from .nlp import events, relation_model, tagger  # noqa: F401 - registers the components
 
 SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
 
@@ -32,6 +33,7 @@ def create_pipeline(use_statistical: bool = True) -> Language:
     if use_statistical:
         nlp.add_pipe("cnfinkg_relation_model")
     nlp.add_pipe("cnfinkg_facts")
+    nlp.add_pipe("cnfinkg_events")
     return nlp
 
 

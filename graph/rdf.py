@@ -8,6 +8,7 @@ describes, so rebuilding the same text gives the same graph, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
@@ -165,15 +166,15 @@ def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
                 g.add((e, prop, i))
         for name, value in sorted(ev.texts.items()):
             if name in dec_props:
-                try:
+                with contextlib.suppress(ArithmeticError):
                     g.add((e, KG[dec_props[name]], Literal(Decimal(value), datatype=XSD.decimal)))
-                except ArithmeticError:
-                    pass
             elif name in text_props:
                 g.add((e, KG[text_props[name]], Literal(value)))
         for name, value in sorted(ev.attributes.items()):
             if name == "kind":
                 g.add((e, KG.eventKind, Literal(value)))
+            elif name == "status":
+                g.add((e, KG.eventStatus, Literal(value)))
         if ev.amount is not None:
             f = ev.amount
             g.add((e, KG.amount, Literal(f.value, datatype=XSD.decimal)))

@@ -63,6 +63,7 @@ class RelationExtractor:
         self.companions = tuple(p["companions"])
         self.demonstratives = tuple(sorted(p["demonstratives"], key=len, reverse=True))
         self.anaphor_nouns = dict(sorted(p["anaphor_nouns"].items(), key=lambda kv: -len(kv[0])))
+        self.resign_words = tuple(p.get("resignation_triggers", []))
         self.titles = sorted(ep["person_titles"], key=len, reverse=True)
         self.speech = set(ep["speech_verbs"])
         self.triggers: list[tuple[str, dict[str, Any]]] = []
@@ -621,8 +622,24 @@ class RelationExtractor:
             k = (*r.key, r.sent_start)
             if k not in best or r.confidence > best[k].confidence:
                 best[k] = r
-        doc._.relations = sorted(best.values(), key=lambda r: (r.sent_start, str(r.head), str(r.prop), str(r.tail)))
+        kept = [r for r in best.values() if not self._resigned(doc, norm, r)]
+        doc._.relations = sorted(kept, key=lambda r: (r.sent_start, str(r.head), str(r.prop), str(r.tail)))
         return doc
+
+    def _resigned(self, doc: Doc, norm: str, rel: Relation) -> bool:
+        """張三辭去董事長職務 / 董事長張三卸任: the position ends, so it is not a current holdsPosition."""
+        if rel.prop != KG.holdsPosition or not self.resign_words:
+            return False
+        start = rel.spans[0][0]
+        if not rel.sent_start <= start < rel.sent_end:
+            start = rel.sent_start
+        people = [e for e in self._all if rel.sent_start <= e.start_char < rel.sent_end and str(e.kb_id_) != str(rel.head)
+                  and self._cls(doc, e) == KG.Person]
+        for w in self.resign_words:
+            k = norm.find(w, start, rel.sent_end)
+            if k >= 0 and not any(start < e.start_char < k for e in people):
+                return True
+        return False
 
 
 @Language.factory("cnfinkg_relations", default_config={"patterns": "relations.yaml", "entity_patterns": "entities.yaml"})

@@ -210,6 +210,11 @@ _DEFAULT_TYPE = {"SELECT": "application/sparql-results+json", "ASK": "applicatio
                  "CONSTRUCT": "text/turtle", "DESCRIBE": "text/turtle"}
 
 
+#: A client that accepts only SPARQL results types gets a CONSTRUCT in the matching RDF syntax.
+_RESULTS_AS_GRAPH = {"application/sparql-results+json": "application/ld+json", "application/json": "application/ld+json",
+                     "application/sparql-results+xml": "application/rdf+xml"}
+
+
 def _accepted(header: str) -> list[str]:
     """Media ranges of an Accept header, best first (stable for equal q)."""
     ranges: list[tuple[float, int, str]] = []
@@ -241,9 +246,12 @@ def negotiate(form: str, accept: str | None, format_params: list[str]) -> str | 
             return mt
     if not accept:
         return default
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
     for mt in _accepted(accept):
         if mt in table:
             return mt
+        if graph_form and mt in _RESULTS_AS_GRAPH:  # rdflib's SPARQLStore asks for results types for any query
+            return _RESULTS_AS_GRAPH[mt]
         if mt == "*/*" or (mt.endswith("/*") and default.startswith(mt[:-1])):
             return default
         if mt.endswith("/*"):

@@ -80,3 +80,20 @@ def test_build_summary_counts_distinct_relations_not_evidence():
     assert report.evidence == 2 == stats["evidence"]  # one record per sentence
     assert report.relations == 1 == stats["relations"]  # one relation triple
     assert report.as_dict()["relations"] == 1
+
+
+def test_resignation_never_asserts_a_current_position(run):
+    # Item 3 of issue 11: 卸任 / 辭去 / 離職 / 辭職 / 不再擔任 end a position.
+    for text in (
+        "招商銀行董事長張明因個人原因辭去董事長職務。",
+        "招商銀行副行長張明遠因工作調動辭職。",
+        "張明遠卸任星河金融科技有限公司董事長。",
+        "招商银行董事长张明已卸任。",
+        "招商银行副行长张明因年龄原因离职。",
+        "招商银行副行长张明不再担任副行长。",
+    ):
+        doc = run(text)
+        assert not [r for r in doc._.relations if r.prop == KG.holdsPosition], text
+    # the person who takes over still holds it
+    doc = run("平安银行董事会聘任王建国为行长。")
+    assert [r.role for r in doc._.relations if r.prop == KG.holdsPosition] == ["行长"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import inspect
 import json
 import logging
+import re
 import shutil
 import threading
 import time
@@ -15,12 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, Namespace, URIRef
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML
 from SPARQLWrapper import SPARQLWrapper as Endpoint
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.serve import SparqlServer, inspect_sparql, make_server, negotiate, serve
+from graph.serve import (
+    STATIC_DIR,
+    RequestRefused,
+    SparqlServer,
+    inspect_sparql,
+    make_server,
+    negotiate,
+    serve,
+    static_file,
+)
 
 TEXT = "中國工商銀行與螞蟻金服達成合作。"
 KG = "https://w3id.org/cnfinkg/ontology#"
@@ -200,6 +211,8 @@ def test_negotiate_unit() -> None:
     assert negotiate("CONSTRUCT", None, ["json-ld"]) == "application/ld+json"
     assert negotiate("SELECT", "application/sparql-results+xml", ["json"]) == "application/sparql-results+json"
     assert negotiate("ASK", "text/turtle", []) is None
+    assert negotiate("CONSTRUCT", "application/sparql-results+json", []) == "application/ld+json"  # rdflib SPARQLStore
+    assert negotiate("CONSTRUCT", "application/sparql-results+xml, application/rdf+xml", []) == "application/rdf+xml"
 
 
 # -- refusals -------------------------------------------------------------------------------------
@@ -355,7 +368,239 @@ def test_updates_only_at_update_when_allowed(store_dir: Path, tmp_path: Path) ->
         assert status == 403 and b"LOAD" in body
         status, _, body = _http(srv.url + "/update", b"INSERT DATA { <a> }", {"Content-Type": "application/sparql-update"})
         assert status == 400 and b"syntax error" in body
+        # a page on another origin cannot write (a form POST needs no preflight): refused by Origin, no CORS
+        reverse = f"INSERT DATA {{ GRAPH <urn:test> {{ <{ANT}> kg:acquires <{ICBC}> }} }}"
+        status, headers, body = _raw(srv, "POST", "/update", {"Content-Type": "application/x-www-form-urlencoded",
+                                                             "Origin": "http://evil.example"},
+                                     urllib.parse.urlencode({"update": reverse}).encode())
+        assert status == 403 and b"another origin" in body and "access-control-allow-origin" not in headers
+        status, _, body = _get(srv, f"ASK {{ <{ANT}> kg:acquires <{ICBC}> }}")
+        assert json.loads(body)["boolean"] is False
+        status, _, _ = _raw(srv, "POST", "/update", {"Content-Type": "application/sparql-update", "Origin": srv.url},
+                            reverse.encode())  # the workbench's own origin may
+        assert status == 200
     finally:
         srv.shutdown()
         srv.server_close()
         thread.join(5)
+
+
+# -- protocol completeness: OPTIONS, CORS, service description, Graph Store Protocol -------------
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+ORIGIN = "http://yasgui.example:8080"
+
+
+def _raw(server: SparqlServer, method: str, path: str, headers: dict[str, str] | None = None,
+         body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One request with the path sent exactly as given (no client-side normalisation)."""
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_options_preflight(server: SparqlServer) -> None:
+    status, headers, body = _raw(server, "OPTIONS", "/sparql", {
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, accept"})
+    assert status == 204 and body == b""
+    assert {m.strip() for m in headers["allow"].split(",")} == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert headers["access-control-allow-origin"] == "*"
+    assert "POST" in headers["access-control-allow-methods"] and "GET" in headers["access-control-allow-methods"]
+    assert "content-type" in headers["access-control-allow-headers"].lower()
+    # the update endpoint answers OPTIONS but never grants CORS
+    status, headers, _ = _raw(server, "OPTIONS", "/update", {"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert status == 204 and headers["allow"] == "POST, OPTIONS"
+    assert not any(h.startswith("access-control-") for h in headers)
+    assert _raw(server, "OPTIONS", "/nope")[0] == 404
+    assert _raw(server, "OPTIONS", "/sparql", {"Host": "evil.example"})[0] == 403  # still no DNS rebinding
+
+
+def test_cors_on_query_responses_not_on_updates(server: SparqlServer) -> None:
+    q = urllib.parse.urlencode({"query": "ASK {}"})
+    status, headers, _ = _raw(server, "GET", "/sparql?" + q, {"Origin": ORIGIN})
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    status, headers, _ = _raw(server, "POST", "/sparql", {"Origin": ORIGIN, "Content-Type": "application/sparql-query"},
+                              b"SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    status, headers, _ = _raw(server, "GET", "/sparql?" + urllib.parse.urlencode({"query": "SELECT {"}),
+                              {"Origin": ORIGIN})
+    assert status == 400 and headers["access-control-allow-origin"] == "*"  # the page can read the parser message
+    for path in ("/data?default", "/queries", "/prefixes"):
+        assert _raw(server, "GET", path, {"Origin": ORIGIN})[1]["access-control-allow-origin"] == "*"
+    status, headers, _ = _raw(server, "POST", "/update", {"Origin": ORIGIN, "Content-Type": "application/sparql-update"},
+                              b"INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert status == 403 and "access-control-allow-origin" not in headers
+
+
+def test_cors_is_configurable(store_dir: Path) -> None:
+    with pytest.raises(ValueError):
+        make_server(store_dir, port=0, cors_origins="not an origin")
+    for origins, expected in (([ORIGIN], ORIGIN), (f"{ORIGIN}/, http://other.example", ORIGIN), (None, None)):
+        srv = make_server(store_dir, port=0, cors_origins=origins)
+        thread = _start(srv)
+        try:
+            _, headers, _ = _raw(srv, "GET", "/sparql?query=ASK%7B%7D", {"Origin": ORIGIN})
+            assert headers.get("access-control-allow-origin") == expected
+            _, headers, _ = _raw(srv, "GET", "/sparql?query=ASK%7B%7D", {"Origin": "http://elsewhere.example"})
+            assert "access-control-allow-origin" not in headers
+            status, headers, _ = _raw(srv, "OPTIONS", "/sparql", {"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+            assert status == 204 and headers.get("access-control-allow-origin") == expected
+        finally:
+            srv.shutdown()
+            srv.server_close()
+            thread.join(5)
+
+
+def test_service_description(server: SparqlServer) -> None:
+    status, ctype, body = _http(server.url + "/sparql", headers={"Accept": "text/turtle"})
+    assert status == 200 and ctype.startswith("text/turtle")
+    g = Graph().parse(data=body.decode("utf-8"), format="turtle")
+    service = URIRef(server.url + "/sparql")
+    assert (service, RDF.type, SD.Service) in g
+    assert (service, SD.endpoint, service) in g
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in g
+    assert (service, SD.feature, SD.UnionDefaultGraph) in g
+    formats = set(g.objects(service, SD.resultFormat))
+    assert URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
+    assert URIRef("http://www.w3.org/ns/formats/Turtle") in formats
+    names = {str(n) for n in g.objects(None, SD.name)}
+    assert "https://w3id.org/cnfinkg/ontology" in names and any("/doc/" in n for n in names)
+    # other RDF types too, and the plain-text help for everyone else
+    status, ctype, body = _http(server.url + "/query", headers={"Accept": "application/ld+json"})
+    assert status == 200 and ctype.startswith("application/ld+json")
+    assert (URIRef(server.url + "/query"), RDF.type, SD.Service) in Graph().parse(data=body, format="json-ld")
+    status, ctype, body = _http(server.url + "/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert status == 200 and ctype.startswith("text/plain") and b"/sparql?query=" in body
+
+
+def test_graph_store_protocol_get(server: SparqlServer) -> None:
+    status, ctype, body = _http(server.url + "/data?default", headers={"Accept": "text/turtle"})
+    assert status == 200 and ctype.startswith("text/turtle")
+    union = Graph().parse(data=body.decode("utf-8"), format="turtle")
+    assert (ICBC, URIRef(KG + "partnerOf"), ANT) in union
+    ontology = "https://w3id.org/cnfinkg/ontology"
+    status, ctype, body = _http(server.url + "/data?" + urllib.parse.urlencode({"graph": ontology}),
+                                headers={"Accept": "application/n-triples"})
+    assert status == 200 and ctype.startswith("application/n-triples")
+    g = Graph().parse(data=body.decode("utf-8"), format="nt")
+    assert len(g) > 50 and (URIRef(KG + "partnerOf"), RDF.type, None) in g
+    assert (ICBC, URIRef(KG + "partnerOf"), ANT) not in g  # only that graph
+    # the same graph as a SPARQL query over it sees
+    status, _, body = _get(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ontology}> {{ ?s ?p ?o }} }}")
+    assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) == len(g)
+    assert _http(server.url + "/data?graph=urn:no-such-graph")[0] == 404
+    assert _http(server.url + "/data")[0] == 400
+    assert _http(server.url + "/data?default&graph=urn:x")[0] == 400
+    assert _http(server.url + "/data?default", headers={"Accept": "image/png"})[0] == 406
+    assert _http(server.url + "/data?default", b"<a> <b> <c> .", {"Content-Type": "text/turtle"})[0] == 405
+    assert _http(server.url + "/data?default", b"<a> <b> <c> .", {"Content-Type": "text/turtle"}, method="PUT")[0] == 405
+    assert _http(server.url + "/data?default", method="DELETE")[0] == 405
+    status, headers, body = _raw(server, "HEAD", "/data?default")
+    assert status == 200 and body == b"" and headers["content-type"].startswith("text/turtle")
+
+
+# -- the workbench page and its static files ----------------------------------------------------
+
+
+def test_workbench_page(server: SparqlServer) -> None:
+    status, headers, body = _raw(server, "GET", "/", {"Accept": "text/html"})
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    csp = headers["content-security-policy"]
+    assert "connect-src 'self'" in csp and "script-src 'self'" in csp
+    page = body.decode("utf-8")
+    assert "static/vendor/yasgui/yasgui.min.js" in page and "static/workbench.js" in page
+    # everything the page loads is relative to the server: no CDN, no other host
+    refs = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert refs and all(not re.match(r"(?i)([a-z]+:)?//", r) for r in refs if not r.startswith("data:")), refs
+
+
+@pytest.mark.parametrize(
+    ("path", "ctype"),
+    [("/static/workbench.js", "text/javascript"), ("/static/workbench.css", "text/css"),
+     ("/static/vendor/yasgui/yasgui.min.js", "text/javascript"), ("/static/vendor/yasgui/yasgui.min.css", "text/css"),
+     ("/static/vendor/yasgui/LICENSE", "text/plain"), ("/static/vendor/yasgui/README.md", "text/markdown")],
+)
+def test_static_files(server: SparqlServer, path: str, ctype: str) -> None:
+    status, headers, body = _raw(server, "GET", path)
+    assert status == 200 and headers["content-type"].split(";")[0] == ctype
+    assert headers["x-content-type-options"] == "nosniff"
+    assert body == (STATIC_DIR / path[len("/static/"):]).read_bytes()
+    status, headers, body = _raw(server, "HEAD", path)
+    assert status == 200 and body == b""
+
+
+def test_vendored_yasgui_is_pinned_licensed_and_small() -> None:
+    vendor = STATIC_DIR / "vendor" / "yasgui"
+    assert "MIT License" in (vendor / "LICENSE").read_text(encoding="utf-8")
+    readme = (vendor / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"@zazuko/yasgui`?\]?.*\*\*\d+\.\d+\.\d+\*\*", readme)
+    assert sum(p.stat().st_size for p in STATIC_DIR.rglob("*") if p.is_file()) < 5_000_000
+    css = (vendor / "yasgui.min.css").read_text(encoding="utf-8")
+    assert "@import" not in css and not re.search(r"url\(\s*['\"]?(https?:)?//", css)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/../serve.py", "/static/%2e%2e/serve.py", "/static/%2E%2E%2Fserve.py", "/static/vendor/../../serve.py",
+     "/static/vendor/%2e%2e/%2e%2e/serve.py", "/static/..%5cserve.py", "/static/%5c..%5cserve.py",
+     "/static//etc/passwd", "/static/%2fetc%2fpasswd", "/static/vendor/yasgui/%00", "/static/.hidden",
+     "/static/", "/static/vendor", "/static/nothing.js", "/static/../../../../etc/passwd"],
+)
+def test_static_path_traversal_refused(server: SparqlServer, path: str) -> None:
+    status, _, body = _raw(server, "GET", path)
+    assert status in (403, 404), (path, status)
+    assert b"import" not in body and b"root:" not in body
+
+
+def test_static_file_unit(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.js").write_text("ok")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "link.txt").symlink_to(tmp_path / "secret.txt")
+    assert static_file("a.js", root) == (root / "a.js").resolve()
+    for bad in ("../secret.txt", "link.txt", "/etc/passwd", "a.js/..", ".", "", "x\\..\\secret.txt"):
+        with pytest.raises(RequestRefused) as info:
+            static_file(bad, root)
+        assert info.value.status in (403, 404)
+
+
+def test_named_queries_and_prefixes_as_json(server: SparqlServer) -> None:
+    from graph.query import named_queries
+    from graph.vocab import PREFIXES
+
+    status, ctype, body = _http(server.url + "/queries")
+    assert status == 200 and ctype.startswith("application/json")
+    queries = json.loads(body)
+    assert [q["name"] for q in queries] == list(named_queries())
+    partners = next(q for q in queries if q["name"] == "partners")
+    assert partners["description"].startswith("Who partners with whom")
+    assert "PREFIX kg: <https://w3id.org/cnfinkg/ontology#>" in partners["sparql"]  # runnable elsewhere as is
+    status, _, body = _http(server.url + "/sparql", partners["sparql"].encode(), {"Content-Type": "application/sparql-query"})
+    assert status == 200 and json.loads(body)["head"]["vars"] == ["a", "b", "sentences"]
+    status, _, body = _http(server.url + "/prefixes")
+    assert json.loads(body) == {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+# -- other clients ---------------------------------------------------------------------------------
+
+
+def test_rdflib_sparqlstore(server: SparqlServer) -> None:
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    for method in ("GET", "POST"):
+        g = Graph(store=SPARQLStore(server.url + "/sparql", method=method, returnFormat="json"))
+        rows = list(g.query(f"SELECT ?o WHERE {{ <{ICBC}> <{KG}partnerOf> ?o }}"))
+        assert [r[0] for r in rows] == [ANT]
+        assert (ICBC, URIRef(KG + "partnerOf"), ANT) in g  # a triple pattern query
+        assert g.query(f"ASK {{ <{ICBC}> <{KG}partnerOf> <{ANT}> }}").askAnswer is True
+        built = g.query(f"CONSTRUCT WHERE {{ <{ICBC}> <{KG}partnerOf> ?o }}").graph
+        assert (ICBC, URIRef(KG + "partnerOf"), ANT) in built
+    g = Graph(store=SPARQLStore(server.url + "/sparql"))  # rdflib's default: XML results over GET
+    assert len(list(g.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))) == 3

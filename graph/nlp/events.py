@@ -29,8 +29,8 @@ from spacy.tokens import Doc, Span
 from ..facts import Fact, FactExtractor, _clean
 from ..ontology import Ontology, load_ontology
 from ..patterns import PATTERN_DIR, load_patterns
-from ..script import to_simplified
 from ..relations import Relation
+from ..script import to_simplified
 from ..vocab import KG, KGID, digest
 
 EXTRACTOR = "events"
@@ -54,6 +54,7 @@ class Event:
     share_of_total: Decimal | None = None
     date: str | None = None  # ISO date, year-month or year
     confidence: float = 0.7
+    spans: dict[URIRef, tuple[int, int]] = field(default_factory=dict)  # where each participant stands
 
     @property
     def extractor(self) -> str:
@@ -68,6 +69,25 @@ class Event:
         return v[0] if v else None
 
 
+@dataclass
+class _Ent:
+    """An entity as a frame sees it: a name that swallowed the trigger (增持华宇科技…, 张明辞去) is cut at it."""
+
+    start_char: int
+    end_char: int
+    kb_id_: str
+    label_: str
+
+    @classmethod
+    def of(cls, e: Span, pos: int, end: int) -> _Ent:
+        s, t = e.start_char, e.end_char
+        if pos <= s < end < t:
+            s = end
+        elif s < pos < t <= end:
+            t = pos
+        return cls(s, t, e.kb_id_, e.label_)
+
+
 if not Doc.has_extension("events"):
     Doc.set_extension("events", default=None)
 
@@ -79,6 +99,11 @@ class EventExtractor:
         self.frames: dict[str, dict[str, Any]] = p["events"]
         self.gap = int(p.get("gap", 40))
         self.adjacent = int(p.get("adjacent_gap", 3))
+        self.position_blockers = list(p.get("position_blockers", []))
+        self.status_words = dict(sorted((p.get("status_words") or {}).items(), key=lambda kv: -len(kv[0])))
+        self.status_window = int(p.get("status_window", 12))
+        self.anaphors = tuple(sorted(p.get("anaphors", []), key=len, reverse=True))
+        self.anaphora_window = int(p.get("anaphora_window", 200))
         # Regular expressions are kept as written (load_patterns folds case and width), in Simplified script.
         raw = yaml.safe_load((PATTERN_DIR / patterns).read_text(encoding="utf-8"))
         self.shares_re = re.compile(to_simplified(raw["shares_pattern"]))
@@ -95,17 +120,17 @@ class EventExtractor:
         self.trigger_re = re.compile("|".join(re.escape(w) for w in words)) if words else None
 
     # ----------------------------------------------------------------- helpers
-    def _cls(self, doc: Doc, e: Span) -> URIRef:
+    def _cls(self, doc: Doc, e: Span | _Ent) -> URIRef:
         rec = doc._.entities.get(URIRef(e.kb_id_)) if doc._.entities else None
         return rec.type if rec is not None else KG[e.label_]
 
-    def _fits(self, doc: Doc, e: Span, spec: dict[str, Any]) -> bool:
+    def _fits(self, doc: Doc, e: Span | _Ent, spec: dict[str, Any]) -> bool:
         c = self._cls(doc, e)
         if spec.get("types") and not any(self.onto.is_a(c, KG[t]) for t in spec["types"]):
             return False
         return not any(self.onto.is_a(c, KG[t]) for t in spec.get("not_types", []))
 
-    def _near_words(self, norm: str, e: Span, spec: dict[str, Any]) -> bool:
+    def _near_words(self, norm: str, e: _Ent, spec: dict[str, Any]) -> bool:
         """after_words / before_words, either (or): the entity stands right after / before one of them."""
         aw, bw = spec.get("after_words"), spec.get("before_words")
         if not aw and not bw:
@@ -120,15 +145,17 @@ class EventExtractor:
             after.startswith(w) or (w in after[: len(w) + self.adjacent] and _plain(after[: after.find(w)])) for w in bw
         )
 
-    def _not_before(self, norm: str, e: Span, words: list[str]) -> bool:
+    def _excluded(self, norm: str, e: _Ent, spec: dict[str, Any]) -> bool:
         after = norm[e.end_char : e.end_char + self.adjacent + 4]
-        return any(after.startswith(w) for w in words)
+        before = norm[max(0, e.start_char - 4) : e.start_char]
+        return any(after.startswith(w) for w in spec.get("not_before_words", [])) or any(
+            before.endswith(w) for w in spec.get("not_after_words", []))
 
     @staticmethod
-    def _distance(e: Span, pos: int, end: int) -> int:
+    def _distance(e: _Ent, pos: int, end: int) -> int:
         return pos - e.end_char if e.end_char <= pos else e.start_char - end if e.start_char >= end else 0
 
-    def _group(self, norm: str, ents: list[Span], e: Span) -> list[Span]:
+    def _group(self, norm: str, ents: list[_Ent], e: _Ent) -> list[_Ent]:
         """The coordinated group (A、B 和 C) an entity belongs to."""
         i = ents.index(e)
         lo = hi = i
@@ -140,8 +167,10 @@ class EventExtractor:
 
     # ----------------------------------------------------------------- frames
     def _frame(self, doc: Doc, sent: Span, norm: str, ents: list[Span], name: str, pos: int, end: int,
-               facts: list[Fact], dates) -> Event | None:
+               facts: list[Fact], dates, prior: list[Span] = ()) -> Event | None:
         fr = self.frames[name]
+        ents = [_Ent.of(e, pos, end) for e in ents]
+        anaphoric = False
         s_text = norm[sent.start_char : sent.end_char]
         texts: dict[str, str] = {}
         for key, regs in self.texts[name].items():
@@ -153,7 +182,7 @@ class EventExtractor:
                     break
         if any(k not in texts for k in fr.get("require_texts", [])):
             return None
-        roles: dict[str, list[Span]] = {}
+        roles: dict[str, list[_Ent]] = {}
         used: set[str] = set()
         spec_roles: dict[str, dict[str, Any]] = fr.get("roles", {})
         near = [e for e in ents if self._distance(e, pos, end) <= self.gap]
@@ -171,7 +200,7 @@ class EventExtractor:
             if role in roles:
                 continue
             cands = [e for e in near if e.kb_id_ not in used and self._fits(doc, e, spec) and self._near_words(norm, e, spec)
-                     and not self._not_before(norm, e, spec.get("not_before_words", []))]
+                     and not self._excluded(norm, e, spec)]
             side = spec.get("side", "any")
             if side == "before":
                 cands = [e for e in cands if e.end_char <= pos]
@@ -180,10 +209,16 @@ class EventExtractor:
             cands.sort(key=lambda e: (self._distance(e, pos, end), e.start_char))
             if not cands and spec.get("fallback") == "first":
                 cands = [e for e in ents if e.kb_id_ not in used and self._fits(doc, e, spec)][:1]
+            if not cands and spec.get("anaphora") and self._anaphor(norm, sent, ents, pos):
+                # 公司/該公司 擬回購…: the latest fitting entity of the sentences just before
+                ante = [e for e in prior if e.kb_id_ not in used and sent.start_char - e.end_char <= self.anaphora_window
+                        and self._fits(doc, e, spec)]
+                cands = [_Ent(ante[-1].start_char, ante[-1].end_char, ante[-1].kb_id_, ante[-1].label_)] if ante else []
+                anaphoric = bool(cands)
             if not cands:
                 continue
             if spec.get("multi"):
-                chosen: list[Span] = []
+                chosen: list[_Ent] = []
                 for e in cands:
                     for g in self._group(norm, ents, e):
                         if g.kb_id_ not in used and self._fits(doc, g, spec) and g not in chosen:
@@ -195,13 +230,14 @@ class EventExtractor:
             used.update(e.kb_id_ for e in chosen)
         if any(spec.get("required") and r not in roles for r, spec in spec_roles.items()):
             return None
-        missing = sum(1 for r in spec_roles if r not in roles)
+        missing = sum(1 for r in spec_roles if r not in roles) + int(anaphoric) * 2
         if "lead" in roles and "investors" in spec_roles:
             roles.setdefault("investors", [])
             roles["investors"] = sorted({e.kb_id_: e for e in roles["investors"] + roles["lead"]}.values(), key=lambda e: e.start_char)
         ev = Event(name, KG[fr["class"]], doc.text[pos:end], pos, end, sent.start_char, sent.end_char,
                    {r: _dedup(URIRef(e.kb_id_) for e in es) for r, es in roles.items()}, texts,
-                   dict(fr.get("attributes") or {}), confidence=round(float(fr.get("confidence", 0.7)) * (0.9**missing), 3))
+                   dict(fr.get("attributes") or {}), confidence=round(float(fr.get("confidence", 0.7)) * (0.9**missing), 3),
+                   spans={URIRef(e.kb_id_): (e.start_char, e.end_char) for es in roles.values() for e in reversed(es)})
         s_facts = [f for f in facts if f.sent_start == sent.start_char]
         if fr.get("amount"):
             money = [f for f in s_facts if f.unit in fr["amount"]]
@@ -217,6 +253,9 @@ class EventExtractor:
             title = self._position(doc, norm, sent, pos, end)
             if title:
                 ev.texts["position"] = title
+        status = self._status(norm, sent, pos)
+        if status:
+            ev.attributes["status"] = status
         s_dates = [d for d in dates if d.start >= sent.start_char and d.end <= sent.end_char]
         if s_dates:
             before = [d for d in s_dates if d.end <= pos]
@@ -234,6 +273,27 @@ class EventExtractor:
         k = max(norm.rfind(m, lo, agent.start_char) for m in markers)
         patients = [e for e in near if e.end_char <= k and self._fits(doc, e, patient_spec) and e.kb_id_ != agent.kb_id_]
         return agent, (patients[-1] if patients else None)
+
+    def _status(self, norm: str, sent: Span, pos: int) -> str | None:
+        lo = max(sent.start_char, pos - self.status_window)
+        before = norm[lo:pos]
+        cut = max(before.rfind(c) for c in "，,；;：:。")
+        before = before[cut + 1 :]
+        best = None
+        for w, status in self.status_words.items():
+            k = before.rfind(w)
+            if k >= 0 and (best is None or k > best[0]):
+                best = (k, status)
+        return best[1] if best else None
+
+    def _anaphor(self, norm: str, sent: Span, ents: list[_Ent], pos: int) -> bool:
+        for w in self.anaphors:
+            k = norm.find(w, sent.start_char, pos)
+            while k >= 0:
+                if not any(e.start_char <= k < e.end_char for e in ents):
+                    return True
+                k = norm.find(w, k + 1, pos)
+        return False
 
     def _shares(self, norm: str, sent: Span, pos: int, end: int) -> Decimal | None:
         best = None
@@ -256,6 +316,9 @@ class EventExtractor:
             for m in re.finditer(re.escape(t), s):
                 a = i + m.start()
                 b = a + len(t)
+                if any(norm.startswith(w, k) for w in self.position_blockers for k in range(max(0, a - len(w) + 1), a + 1)
+                       if k + len(w) > a):
+                    continue  # 董事會 is not 董事
                 d = pos - b if b <= pos else a - end if a >= end else 0
                 if best is None or (abs(d), -len(t)) < best[0]:
                     best = ((abs(d), -len(t)), a, b)
@@ -272,24 +335,28 @@ class EventExtractor:
         events: list[Event] = []
         for sent in doc.sents:
             ents = [e for e in all_ents if e.start_char >= sent.start_char and e.end_char <= sent.end_char]
-            if not ents or self.trigger_re is None:
+            if self.trigger_re is None or not (ents or self.anaphors):
                 continue
-            taken: list[tuple[int, int]] = []
+            if not self.trigger_re.search(norm, sent.start_char, sent.end_char):
+                continue
+            prior = [e for e in all_ents if e.end_char <= sent.start_char]
+            taken: list[tuple[int, int, str]] = []
             s_events: list[Event] = []
-            for m in _overlapping(self.trigger_re, norm, sent.start_char, sent.end_char, self.triggers):
-                pos, word, name = m
+            for pos, word, name in _occurrences(norm, sent.start_char, sent.end_char, self.triggers):
                 end = pos + len(word)
-                if any(e.start_char < end and pos < e.end_char for e in ents):
+                if any(e.start_char < end and pos < e.end_char and not _glued(e, pos, end) for e in ents):
                     continue  # inside a name
                 if any(a < end and pos < b for a, b, n in taken if n == name):
                     continue
                 if self._blocked(norm, pos, end, self.frames[name].get("blockers", [])):
                     continue
-                ev = self._frame(doc, sent, norm, ents, name, pos, end, facts, dates)
+                ev = self._frame(doc, sent, norm, ents, name, pos, end, facts, dates, prior)
                 if ev is None:
                     continue
                 taken.append((pos, end, name))
                 s_events.append(ev)
+            fired = {e.type for e in s_events}
+            s_events = [e for e in s_events if not fired & set(self.frames[e.type].get("suppressed_by", []))]
             events.extend(_merge(s_events))
         events.sort(key=lambda e: (e.sent_start, e.trigger_start, e.type))
         doc._.events = events
@@ -316,7 +383,16 @@ class EventExtractor:
                 people = set(ev.roles.get("person", []))
                 rels = [r for r in rels if not (r.prop == KG.holdsPosition and r.head in people and r.sent_start == ev.sent_start)]
                 continue
-            for head_role, prop_name, tail_role in self.frames[ev.type].get("relations", []):
+            fr = self.frames[ev.type]
+            by_status = fr.get("relations_by_status") or {}
+            status = ev.attributes.get("status")
+            triples = by_status[status] if status in by_status else fr.get("relations", [])
+            retract = {KG[n] for n in (fr.get("retracts_by_status") or {}).get(status, [])}
+            if retract:
+                members = {i for v in ev.roles.values() for i in v}
+                rels = [r for r in rels if not (r.prop in retract and r.sent_start == ev.sent_start
+                                                and r.head in members and r.tail in members)]
+            for head_role, prop_name, tail_role in triples:
                 prop = KG[prop_name]
                 if prop not in self.onto.properties:
                     continue
@@ -328,8 +404,14 @@ class EventExtractor:
                             continue  # already read by another layer: one claim per sentence
                         role = ev.texts.get("position") if prop == KG.holdsPosition else None
                         rels.append(Relation(h, prop, t, ev.sent_start, ev.sent_end, ev.confidence, ev.trigger, ev.extractor, role,
-                                             ((ev.trigger_start, ev.trigger_start), (ev.trigger_end, ev.trigger_end))))
+                                             (ev.spans.get(h, (ev.trigger_start, ev.trigger_start)),
+                                              ev.spans.get(t, (ev.trigger_end, ev.trigger_end)))))
         doc._.relations = sorted(rels, key=lambda r: (r.sent_start, str(r.head), str(r.prop), str(r.tail)))
+
+
+def _glued(e: Span, pos: int, end: int) -> bool:
+    """The entity layer read (part of) the trigger into a name at its start or end (增持华宇…, 张明辞)."""
+    return pos <= e.start_char < end < e.end_char or e.start_char < pos < e.end_char <= end
 
 
 def _plain(gap: str) -> bool:
@@ -358,7 +440,7 @@ def _nearest_match(r: re.Pattern, text: str, pos: int, key: str):
     return best[1] if best else None
 
 
-def _overlapping(trigger_re: re.Pattern, norm: str, lo: int, hi: int, triggers: list[tuple[str, str]]):
+def _occurrences(norm: str, lo: int, hi: int, triggers: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
     """Every (position, trigger, frame) in norm[lo:hi]: longest triggers first, then left to right."""
     found = []
     for word, name in triggers:

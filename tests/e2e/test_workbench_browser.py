@@ -1,0 +1,179 @@
+"""The `kg serve` workbench in real headless Chromium: YASGUI loads, a named query shows a table, offline.
+
+Chromium (the Debian package) is driven over the Chrome DevTools Protocol by ``CDPBrowser`` from
+``tests/test_viz_browser.py`` (``websockets`` only).  Skipped when ``/usr/bin/chromium`` is missing;
+``.ci/run`` installs it, so CI runs it.  Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from graph.serve import SparqlServer, make_server
+from tests.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} not installed"),
+]
+
+LOCAL_SCHEMES = ("data:", "about:", "blob:", "chrome-error:", "devtools:")
+
+
+@pytest.fixture(scope="module")
+def server(seed_store: Path) -> Iterator[SparqlServer]:
+    srv = make_server(seed_store, port=0, timeout=20.0)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[CDPBrowser]:
+    pytest.importorskip("websockets", reason="websockets is needed to drive Chromium")
+    with CDPBrowser() as b:
+        yield b
+
+
+def _remote(requests: list[str]) -> list[str]:
+    """Requests that left the machine: anything not to a loopback host (or a local scheme)."""
+    return [u for u in requests if not u.startswith(LOCAL_SCHEMES) and urlsplit(u).hostname not in
+            ("127.0.0.1", "localhost", "::1")]
+
+
+def test_workbench_runs_a_named_query_offline(browser: CDPBrowser, server: SparqlServer) -> None:
+    browser.open(server.url + "/")
+    browser.wait_for("window.kgWorkbench && (window.kgWorkbench.ready || window.kgWorkbench.error)", timeout=60)
+    assert browser.evaluate("window.kgWorkbench.error") is None
+    # YASGUI drew its editor, pointed at this server's endpoint, with the project's prefixes preloaded.
+    assert browser.evaluate("!!document.querySelector('.yasgui .CodeMirror')")
+    endpoint = browser.evaluate("kgWorkbench.yasgui.getTab().getEndpoint()")
+    assert endpoint == server.url + "/sparql"
+    first_query = browser.evaluate("kgWorkbench.yasgui.getTab().getQuery()")
+    assert "PREFIX kg: <https://w3id.org/cnfinkg/ontology#>" in first_query
+    # The gallery lists the named-query library.
+    names = browser.evaluate("[...document.querySelectorAll('#gallery-list button')].map(b => b.dataset.query)")
+    assert {"partners", "entities-by-type", "documents"} <= set(names)
+
+    # Run a named query by clicking its gallery entry: a results table appears.
+    browser.evaluate("document.querySelector('#gallery-list button[data-query=\"partners\"]').click()")
+    browser.wait_for("kgWorkbench.yasgui.getTab().getName() === 'partners'", timeout=20)
+    browser.wait_for(
+        "(() => { const t = document.querySelector('.tabPanel.active .yasr table.dataTable');"
+        " return t && t.querySelectorAll('tbody tr').length > 0; })()",
+        timeout=60,
+    )
+    headers = browser.evaluate(
+        "[...document.querySelectorAll('.tabPanel.active .yasr table.dataTable thead th')].map(th => th.textContent.trim())"
+    )
+    assert {"a", "b", "sentences"} <= set(headers)
+    text = browser.evaluate("document.querySelector('.tabPanel.active .yasr table.dataTable tbody').textContent")
+    assert "Ant Financial" in text and "Bank of Nanjing" in text
+    # YASR offers its built-in download of the results.
+    assert browser.evaluate("!!document.querySelector('.tabPanel.active .yasr .yasr_downloadIcon')")
+    browser.drain(0.5)
+    browser.screenshot(ARTIFACTS / "workbench-partners.png")
+
+    assert browser.errors() == []
+    remote = _remote(browser.requests())
+    assert remote == [], f"the workbench fetched {remote}"
+    # and it did talk to the local endpoint
+    assert any(urlsplit(u).path == "/sparql" for u in browser.requests())
+
+
+def test_workbench_history_survives_a_reload(browser: CDPBrowser, server: SparqlServer) -> None:
+    """YASGUI keeps tabs (queries) in localStorage: the tab opened above is there after a reload."""
+    browser.open(server.url + "/")
+    browser.wait_for("window.kgWorkbench && window.kgWorkbench.ready", timeout=60)
+    tabs = browser.evaluate("Object.values(kgWorkbench.yasgui._tabs).map(t => t.getName())")
+    assert "partners" in tabs
+    # A query written in the editor runs against the endpoint and gets a table too.
+    query = ("PREFIX kgid: <https://w3id.org/cnfinkg/id/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+             "SELECT ?label WHERE { kgid:ant-financial rdfs:label ?label }")
+    browser.evaluate(
+        "(() => { const t = kgWorkbench.yasgui.addTab(true, {name: 'typed'});"
+        f" t.setQuery({json.dumps(query)}); return t.query().then(() => true); }})()"
+    )
+    browser.wait_for(
+        "(() => { const t = document.querySelector('.tabPanel.active .yasr table.dataTable');"
+        " return t && t.textContent.includes('螞蟻金服'); })()",
+        timeout=60,
+    )
+    browser.screenshot(ARTIFACTS / "workbench-typed-query.png")
+    assert _remote(browser.requests()) == []
+    assert browser.errors() == []
+
+
+CROSS_ORIGIN_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<link rel="stylesheet" href="yasgui.min.css"><script src="yasgui.min.js"></script></head>
+<body><div id="y"></div></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A plain static server on another port (another origin) with a page that only loads YASGUI."""
+    import functools
+    import shutil
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from graph.serve import STATIC_DIR
+
+    root = tmp_path_factory.mktemp("other-origin")
+    for name in ("yasgui.min.js", "yasgui.min.css"):
+        shutil.copy(STATIC_DIR / "vendor" / "yasgui" / name, root / name)
+    (root / "index.html").write_text(CROSS_ORIGIN_PAGE, encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://localhost:{srv.server_address[1]}"  # localhost vs 127.0.0.1: a different origin
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def test_yasgui_on_another_origin_queries_the_endpoint(browser: CDPBrowser, server: SparqlServer,
+                                                        other_origin: str) -> None:
+    """CORS in a real browser: a YASGUI page served elsewhere POSTs (preflighted) queries to `kg serve`."""
+    browser.open(other_origin + "/index.html")
+    browser.wait_for("typeof Yasgui === 'function' && document.readyState === 'complete'", timeout=30)
+    assert browser.evaluate("location.origin") != server.url
+    endpoint = server.url + "/sparql"
+    browser.evaluate(
+        "(() => { Yasgui.Yasqe.defaults.autocompleters = ['variables', 'prefixes'];"
+        f" window.y = new Yasgui(document.getElementById('y'), {{requestConfig: {{endpoint: {json.dumps(endpoint)},"
+        " method: 'POST'}, persistenceId: null, endpointCatalogueOptions: {getData: () => []}});"
+        " const t = window.y.getTab();"
+        " t.setQuery('SELECT ?o WHERE { <https://w3id.org/cnfinkg/id/ant-financial> ?p ?o } LIMIT 5');"
+        " return t.query().then(() => true); })()"
+    )
+    browser.wait_for(
+        "(() => { const t = document.querySelector('.yasr table.dataTable');"
+        " return t && t.querySelectorAll('tbody tr').length > 0; })()",
+        timeout=60,
+    )
+    # a preflighted fetch (application/sparql-query is not a simple content type) works too
+    status = browser.evaluate(
+        f"fetch({json.dumps(endpoint)}, {{method: 'POST', headers: {{'Content-Type': 'application/sparql-query',"
+        " 'Accept': 'application/sparql-results+json'}, body: 'ASK { ?s ?p ?o }'})"
+        ".then(r => r.json()).then(j => j.boolean)"
+    )
+    assert status is True
+    browser.screenshot(ARTIFACTS / "workbench-cross-origin-yasgui.png")
+    assert browser.errors() == []
+    assert _remote(browser.requests()) == []
