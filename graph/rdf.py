@@ -155,6 +155,7 @@ def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
         e = ev.iri(key)
         g.add((e, RDF.type, ev.cls))
         g.add((e, RDF.type, PROV.Entity))
+        g.add((e, KG.mentionCount, Literal(1)))  # one stating sentence: the viewer shows the event as a node
         names = [records[i].labels for r in ev.roles.values() for i in r if i in records]
         for lang in ("en", "zh-Hant", "zh-Hans"):
             who = [n.get(lang) or n.get("en") or next(iter(n.values()), "") for n in names]

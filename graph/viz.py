@@ -574,6 +574,17 @@ def mark_violations(store: GraphStore, g: nx.MultiDiGraph) -> int:
 
 
 # -- HTML ----------------------------------------------------------------------------------
+#: The page, its stylesheet and its script, kept as real files in the package (``graph/viz_templates``).
+TEMPLATE_FILES = ("page.html", "app.css", "app.js")
+
+
+def template_text(name: str) -> str:
+    """One file of ``graph/viz_templates``, read from the installed package."""
+    if name not in TEMPLATE_FILES:
+        raise ValueError(f"unknown viewer template '{name}'")
+    return (resources.files(__package__ or "graph") / "viz_templates" / name).read_text(encoding="utf-8")
+
+
 def _vis_assets() -> tuple[str, str]:
     """vis-network's JS and CSS from the pyvis package (no CDN), without the source-map comment."""
     base = resources.files("pyvis") / "lib" / "vis-9.1.2"
@@ -699,13 +710,13 @@ def render_html(
         "TITLE": html.escape(title),
         "SEARCH": html.escape(ui["search"]),
         "VIS_CSS": css,
-        "APP_CSS": _APP_CSS,
+        "APP_CSS": template_text("app.css").replace("</style", "<\\/style"),
         "DATA": _json_for_script(payload),
         "VIS_JS": js,
-        "APP_JS": _APP_JS,
+        "APP_JS": template_text("app.js").replace("</script", "<\\/script"),
     }
     # One pass, so text inserted for one placeholder is never scanned for another.
-    return re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], _TEMPLATE)
+    return re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], template_text("page.html"))
 
 
 def write_html(
@@ -750,242 +761,6 @@ _UI_TEXT = {
     "zh-Hant": {"search": "以任何名稱搜尋實體…"},
     "zh-Hans": {"search": "以任何名称搜索实体…"},
 }
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="@@LANG@@">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>@@TITLE@@</title>
-<style>@@VIS_CSS@@</style>
-<style>@@APP_CSS@@</style>
-</head>
-<body>
-<header>
-  <strong>@@TITLE@@</strong>
-  <input id="search" type="search" list="names" placeholder="@@SEARCH@@" autocomplete="off">
-  <datalist id="names"></datalist>
-  <span id="search-status"></span>
-  <label>Labels <select id="lang"><option value="en">English</option><option value="zh-Hant">繁體</option><option value="zh-Hans">简体</option></select></label>
-  <label><input id="physics" type="checkbox"> physics</label>
-  <span id="counts"></span>
-</header>
-<main>
-  <aside id="filters">
-    <h3>Classes</h3><div id="class-filters"></div>
-    <h3>Relations</h3><div id="relation-filters"></div>
-    <p class="hint">Dashed red border: fails a SHACL rule.</p>
-  </aside>
-  <div id="network"></div>
-  <aside id="details" hidden><button id="close" title="close">×</button><div id="details-body"></div></aside>
-</main>
-<script type="application/json" id="kg-data">@@DATA@@</script>
-<script>@@VIS_JS@@</script>
-<script>@@APP_JS@@</script>
-</body>
-</html>
-"""
-
-_APP_CSS = """
-html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, "Noto Sans CJK TC", "Noto Sans CJK SC", "PingFang TC", "Microsoft JhengHei", sans-serif; }
-body { display: flex; flex-direction: column; }
-header { display: flex; gap: 12px; align-items: center; padding: 6px 10px; border-bottom: 1px solid #ccc; flex-wrap: wrap; }
-#search { width: 22em; padding: 3px 6px; }
-#search-status { color: #a33; }
-#counts { margin-left: auto; color: #555; }
-main { flex: 1; display: flex; min-height: 0; }
-#filters { width: 220px; overflow: auto; padding: 6px 10px; border-right: 1px solid #ccc; font-size: 13px; }
-#filters h3 { margin: 8px 0 4px; font-size: 13px; }
-#filters label { display: block; white-space: nowrap; }
-.glyph { display: inline-block; width: 1.2em; text-align: center; }
-.hint { color: #777; font-size: 12px; }
-#network { flex: 1; min-width: 0; }
-#details { width: 340px; overflow: auto; padding: 8px 12px; border-left: 1px solid #ccc; position: relative; }
-#details[hidden] { display: none; }
-#close { position: absolute; right: 6px; top: 4px; border: 0; background: none; font-size: 18px; cursor: pointer; }
-#details dt { font-weight: 600; margin-top: 6px; }
-#details dd { margin: 0 0 0 8px; word-break: break-all; }
-.ev { border-top: 1px solid #ddd; padding: 6px 0; }
-.ev .meta { color: #555; font-size: 12px; }
-.vio { color: #d62728; }
-"""
-
-_APP_JS = r"""
-(function () {
-  "use strict";
-  const DATA = JSON.parse(document.getElementById("kg-data").textContent);
-  const info = DATA.info, evidence = DATA.evidence;
-  const nodes = new vis.DataSet(DATA.nodes);
-  const edges = new vis.DataSet(DATA.edges);
-  const hiddenClasses = new Set(), hiddenRelations = new Set();
-  const nodeView = new vis.DataView(nodes, { filter: (n) => !hiddenClasses.has(n.group) });
-  const edgeView = new vis.DataView(edges, {
-    filter: (e) => !hiddenRelations.has(e.relation) &&
-      !hiddenClasses.has(info[e.from].type) && !hiddenClasses.has(info[e.to].type),
-  });
-  const large = DATA.large;
-  const options = {
-    autoResize: true,
-    groups: DATA.groups,
-    layout: { improvedLayout: false, randomSeed: 42 },
-    physics: { enabled: false, solver: "forceAtlas2Based", stabilization: { enabled: false } },
-    interaction: { hover: !large, tooltipDelay: 150, hideEdgesOnDrag: large, hideEdgesOnZoom: large, multiselect: false },
-    nodes: { borderWidth: 1, font: { size: 14, face: "sans-serif" } },
-    edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.5 } },
-      color: { color: "#999999", highlight: "#333333", hover: "#333333", inherit: false },
-      font: { size: 10, align: "middle", color: "#444444", strokeWidth: 3 },
-      smooth: large ? false : { enabled: true, type: "continuous", roundness: 0.3 },
-    },
-  };
-  const container = document.getElementById("network");
-  const network = new vis.Network(container, { nodes: nodeView, edges: edgeView }, options);
-  window.network = network;
-  window.kgCounts = { nodes: DATA.nodes.length, edges: DATA.edges.length };
-  window.kgReady = false;
-  network.once("afterDrawing", function () {
-    window.kgReady = true;
-    window.kgReadyAt = performance.now();
-    setTimeout(function () { window.kgInteractiveAt = performance.now(); }, 0);
-  });
-
-  // -- counts ----------------------------------------------------------------
-  function updateCounts() {
-    document.getElementById("counts").textContent =
-      nodeView.length + " / " + DATA.nodes.length + " entities · " + edgeView.length + " / " + DATA.edges.length + " relations";
-  }
-  updateCounts();
-
-  // -- filters ---------------------------------------------------------------
-  function checkbox(parent, value, text, glyph, colour, set) {
-    const label = document.createElement("label");
-    const box = document.createElement("input");
-    box.type = "checkbox"; box.checked = true; box.value = value;
-    box.addEventListener("change", function () {
-      if (box.checked) set.delete(value); else set.add(value);
-      nodeView.refresh(); edgeView.refresh(); updateCounts();
-    });
-    label.appendChild(box);
-    if (glyph) {
-      const g = document.createElement("span");
-      g.className = "glyph"; g.textContent = glyph; g.style.color = colour;
-      label.appendChild(g);
-    }
-    label.appendChild(document.createTextNode(" " + text));
-    parent.appendChild(label);
-  }
-  const classBox = document.getElementById("class-filters");
-  DATA.classes.forEach(([c, n, colour, glyph]) => checkbox(classBox, c, c + " (" + n + ")", glyph, colour, hiddenClasses));
-  const relBox = document.getElementById("relation-filters");
-  DATA.relations.forEach(([r, n]) => checkbox(relBox, r, r + " (" + n + ")", null, null, hiddenRelations));
-
-  // -- physics ---------------------------------------------------------------
-  document.getElementById("physics").addEventListener("change", function (ev) {
-    network.setOptions({ physics: { enabled: ev.target.checked } });
-  });
-
-  // -- labels ----------------------------------------------------------------
-  const langSelect = document.getElementById("lang");
-  langSelect.value = DATA.lang;
-  function fillNames(lang) {
-    const list = document.getElementById("names");
-    list.textContent = "";
-    if (DATA.nodes.length > 5000) return;
-    const frag = document.createDocumentFragment();
-    DATA.nodes.forEach((n) => { const o = document.createElement("option"); o.value = info[n.id].labels[lang]; frag.appendChild(o); });
-    list.appendChild(frag);
-  }
-  fillNames(DATA.lang);
-  langSelect.addEventListener("change", function () {
-    const lang = langSelect.value;
-    nodes.update(DATA.nodes.map((n) => ({ id: n.id, label: info[n.id].labels[lang] })));
-    fillNames(lang);
-  });
-
-  // -- details panel -----------------------------------------------------------
-  const panel = document.getElementById("details"), body = document.getElementById("details-body");
-  function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
-  function row(dl, key, value) { if (value === undefined || value === null || value === "") return; dl.appendChild(el("dt", key)); dl.appendChild(el("dd", value)); }
-  function open() { panel.hidden = false; }
-  function showNode(id) {
-    const d = info[id]; if (!d) return;
-    body.textContent = "";
-    body.appendChild(el("h2", d.labels[langSelect.value]));
-    const dl = el("dl");
-    row(dl, "English", d.labels.en); row(dl, "繁體", d.labels["zh-Hant"]); row(dl, "简体", d.labels["zh-Hans"]);
-    row(dl, "Other names", d.alt.join("、"));
-    row(dl, "Type", d.type); row(dl, "IRI", id); row(dl, "Mentions", d.mentions);
-    Object.keys(d.identifiers).forEach((k) => row(dl, k, d.identifiers[k].join(", ")));
-    body.appendChild(dl);
-    d.violations.forEach((v) => body.appendChild(el("p", "SHACL: " + v, "vio")));
-    open();
-  }
-  function showEdge(id) {
-    const d = evidence[id], e = edges.get(id); if (!d || !e) return;
-    const lang = langSelect.value;
-    body.textContent = "";
-    body.appendChild(el("h2", d.relation));
-    body.appendChild(el("p", info[e.from].labels[lang] + " → " + info[e.to].labels[lang]));
-    const dl = el("dl");
-    row(dl, "Trigger", d.triggers.join("、")); row(dl, "Confidence", d.confidence);
-    body.appendChild(dl);
-    d.violations.forEach((v) => body.appendChild(el("p", "SHACL: " + v, "vio")));
-    body.appendChild(el("h3", "Evidence (" + d.evidence.length + ")"));
-    d.evidence.forEach(function (ev) {
-      const box = el("div", null, "ev");
-      box.appendChild(el("div", ev.sentence || ""));
-      const meta = [ev.headline || ev.doc, ev.date ? "date " + ev.date : null,
-        ev.confidence !== null && ev.confidence !== undefined ? "confidence " + ev.confidence : null,
-        ev.trigger ? "trigger " + ev.trigger : null, ev.role_title ? "role " + ev.role_title : null,
-        ev.start !== null && ev.start !== undefined ? "chars " + ev.start + "–" + ev.end : null].filter(Boolean).join(" · ");
-      box.appendChild(el("div", meta, "meta"));
-      if (ev.doc) box.appendChild(el("div", ev.doc, "meta"));
-      body.appendChild(box);
-    });
-    open();
-  }
-  window.kgShowNode = showNode; window.kgShowEdge = showEdge;
-  document.getElementById("close").addEventListener("click", () => { panel.hidden = true; });
-  network.on("click", function (p) {
-    if (p.nodes.length) showNode(p.nodes[0]);
-    else if (p.edges.length) showEdge(p.edges[0]);
-    else panel.hidden = true;
-  });
-
-  // -- search ------------------------------------------------------------------
-  function find(q) {
-    q = q.trim().toLowerCase().replace(/\s+/g, "");
-    if (!q) return null;
-    let best = null, bestRank = 9;
-    for (const n of DATA.nodes) {
-      for (const name of info[n.id].names) {
-        const rank = name === q ? 0 : name.startsWith(q) ? 1 : name.includes(q) ? 2 : 9;
-        if (rank < bestRank) { best = n.id; bestRank = rank; if (rank === 0) return best; }
-      }
-    }
-    return best;
-  }
-  function focusEntity(q) {
-    const id = find(q), status = document.getElementById("search-status");
-    if (!id) { status.textContent = "not found"; return null; }
-    status.textContent = "";
-    if (hiddenClasses.has(info[id].type)) {
-      hiddenClasses.delete(info[id].type);
-      classBox.querySelectorAll("input").forEach((b) => { if (b.value === info[id].type) b.checked = true; });
-      nodeView.refresh(); edgeView.refresh(); updateCounts();
-    }
-    network.selectNodes([id]);
-    network.focus(id, { scale: 1.2, animation: false });
-    showNode(id);
-    return id;
-  }
-  window.kgSearch = focusEntity;
-  const search = document.getElementById("search");
-  search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") focusEntity(search.value); });
-  search.addEventListener("change", () => focusEntity(search.value));
-})();
-"""
 
 __all__ = [
     "ego",
