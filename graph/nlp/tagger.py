@@ -66,6 +66,9 @@ class NERModel:
         self.tagger = self.nlp.get_pipe("tagger")
         self.labels = list(self.tagger.labels)
         self.allowed, self.first, self.last = bioes.transition_mask(self.labels)
+        from .cnn import compile_tagger
+
+        self.forward = compile_tagger(self.tagger.model) or self.tagger.model.predict
         self.meta = self.nlp.meta
 
     def predict(self, texts: list[str], batch_chars: int = 20000) -> list[list[Prediction]]:
@@ -85,7 +88,7 @@ class NERModel:
 
     def _run(self, texts: list[str], batch: list[tuple[int, int, int]], out: list[list[Prediction]]) -> None:
         docs = [self.nlp.make_doc(texts[i][s:e]) for i, s, e in batch]
-        scores = self.tagger.model.predict(docs)
+        scores = self.forward(docs)
         for (i, s, _), doc, probs in zip(batch, docs, scores, strict=True):
             out[i].extend((a + s, b + s, label, conf) for a, b, label, conf in self._decode(doc, _softmax(numpy.asarray(probs))))
 
