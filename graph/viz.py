@@ -6,6 +6,15 @@ the network: vis-network's JavaScript and CSS are inlined from the copy that
 the ``pyvis`` package ships (pyvis's own template links Bootstrap and
 tom-select from CDNs even in ``in_line`` mode, so we write the page around
 vis-network ourselves), and a Content-Security-Policy forbids any fetch.
+The page, its stylesheet and its script are real files in
+``graph/viz_templates/`` (``page.html``, ``app.css``, ``app.js``), inlined
+when the page is rendered.
+
+Readability: node labels use a CJK-capable font stack; entities without
+relations sit in one grid per class spaced by label width; every class
+present gets its own (colour, shape), the shape saying the top class
+(events are diamonds, their role edges purple); edge labels are drawn
+12 px high on screen, those that would cover something only on hover.
 
 Large graphs must open without a physics simulation, so node positions are
 computed here (NetworkX spring layout, or a sampled force layout above
@@ -22,6 +31,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -30,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from .vocab import KG, PREFIXES, digest, sparql_prefixes
+from .vocab import KG, PREFIXES, sparql_prefixes
 
 if TYPE_CHECKING:
     from .store import GraphStore
@@ -73,12 +83,13 @@ CLASS_ORDER: tuple[str, ...] = (
     "Hardware", "Event", "Conference", "ProductLaunch", "FinancingEvent", "Report", "PolicyDocument",
     "Publication", "Plan", "NewsArticle", "Measurement", "Place", "Country", "City", "Region",
 )  # fmt: skip
+#: Twenty colours picked to be told apart (after Sasha Trubetskoy's "20 simple, distinct colours").
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#843c39", "#7b4173",
-    "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476",
+    "#4363d8", "#e6194b", "#3cb44b", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45",
+    "#9a6324", "#469990", "#800000", "#000075", "#808000", "#ffe119", "#fabed4", "#dcbeff",
+    "#aaffc3", "#ffd8b1", "#a9a9a9", "#fffac8",
 )  # fmt: skip
-#: vis-network shapes whose size follows ``size`` (ellipse/box would size by label instead).
+#: The shape of each top class (vis-network shapes whose size follows ``size``; ellipse/box size by label).
 FAMILY_SHAPE = {
     "Organization": "dot",
     "Person": "star",
@@ -88,6 +99,18 @@ FAMILY_SHAPE = {
     "Place": "triangleDown",
     "Thing": "hexagon",
 }
+#: The border colour of each top class: a node's outline says what kind of thing it is.
+FAMILY_BORDER = {
+    "Organization": "#1a2f6b",
+    "Person": "#7a3b00",
+    "Product": "#1b5e20",
+    "Event": "#4a148c",
+    "CreativeWork": "#5d4037",
+    "Place": "#006064",
+    "Thing": "#333333",
+}
+#: Shapes a family borrows once its own shape has used every colour; the diamond stays the events' own.
+SPARE_SHAPES = ("hexagon", "dot", "square", "triangle", "triangleDown", "star")
 _SHAPE_GLYPH = {
     "dot": "●",
     "star": "★",
@@ -97,12 +120,17 @@ _SHAPE_GLYPH = {
     "triangleDown": "▼",
     "hexagon": "⬢",
 }
-
-
-def class_colour(cls: str) -> str:
-    if cls in CLASS_ORDER:
-        return PALETTE[CLASS_ORDER.index(cls) % len(PALETTE)]
-    return PALETTE[int(digest(cls, length=8), 16) % len(PALETTE)]
+#: Labels are drawn in a font that has Chinese glyphs wherever one is installed.
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans CJK TC", "WenQuanYi Micro Hei", "PingFang SC", "PingFang TC", '
+    '"Microsoft YaHei", "Microsoft JhengHei", sans-serif'
+)
+#: Node label size in canvas units; the layout spaces isolated entities from labels of this size.
+NODE_FONT_PX = 22
+#: Edge labels are drawn at least this many screen pixels high at the initial zoom (see app.js).
+EDGE_LABEL_PX = 12
+#: Edges from an event to its participants (its roles) are drawn in the events' colour.
+EVENT_ROLE_COLOUR = "#8e6fc1"
 
 
 def class_family(cls: str) -> str:
@@ -116,8 +144,38 @@ def class_family(cls: str) -> str:
     return str(top).rsplit("/", 1)[-1] if top is not None else "Thing"
 
 
-def class_shape(cls: str) -> str:
-    return FAMILY_SHAPE.get(class_family(cls), "hexagon")
+def is_event_class(cls: str) -> bool:
+    return class_family(cls) == "Event"
+
+
+def class_styles(classes: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """A (fill colour, shape) per class, different for every two classes given.
+
+    The shape is the top class's (events are diamonds); classes of one family
+    take the palette's colours in vocabulary order, and a family with more
+    classes than colours borrows another shape, never the events' diamond.
+    The result depends only on the set of classes, so a store always looks the same.
+    """
+    rank = {c: i for i, c in enumerate(CLASS_ORDER)}
+    ordered = sorted(set(classes), key=lambda c: (rank.get(c, len(rank)), c))
+    fam_rank = {f: i for i, f in enumerate(FAMILY_SHAPE)}
+    families = sorted({class_family(c) for c in ordered}, key=lambda f: (fam_rank.get(f, 99), f))
+    offset = {f: 3 * i for i, f in enumerate(families)}  # families start on different colours
+    used: set[tuple[str, str]] = set()
+    out: dict[str, tuple[str, str]] = {}
+    for c in ordered:
+        fam = class_family(c)
+        own = FAMILY_SHAPE.get(fam, "hexagon")
+        shapes = [own, *(s for s in SPARE_SHAPES if s != own)]
+        pairs = [
+            (PALETTE[(offset[fam] + i) % len(PALETTE)], shape)
+            for shape in shapes
+            for i in range(len(PALETTE))
+        ]
+        style = next((p for p in pairs if p not in used), pairs[0])  # more classes than pairs: reuse
+        used.add(style)
+        out[c] = style
+    return out
 
 
 # -- store -> networkx -----------------------------------------------------------
@@ -447,61 +505,187 @@ def layout(g: nx.MultiDiGraph, seed: int = LAYOUT_SEED) -> dict[str, tuple[float
     """Pixel positions for every node, deterministic for a given graph.
 
     Up to ``FAST_LAYOUT_ABOVE`` nodes each connected component gets its own
-    spring layout and the components are packed side by side (one spring
-    layout of everything pushes isolated entities to a ring and squeezes the
-    connected core into a blot).  Spring layout is O(n²) per step in NetworkX
-    without SciPy, so larger graphs use a force layout with sampled repulsion
-    that handles 5,000 nodes in one to three seconds.
+    spring layout (one spring layout of everything pushes isolated entities
+    to a ring and squeezes the connected core into a blot), entities without
+    relations get one grid per class whose cells fit the class's widest label
+    (``class_grids``), and the components and grids are shelf-packed into a
+    rectangle about as wide as a screen.  Spring layout is O(n²) per step in
+    NetworkX without SciPy, so larger graphs use a force layout with sampled
+    repulsion that handles 5,000 nodes in one to three seconds.
     """
     nodes = sorted(g.nodes)
     if not nodes:
         return {}
     edges = sorted({(u, v) if u < v else (v, u) for u, v in g.edges() if u != v})
-    if len(nodes) <= FAST_LAYOUT_ABOVE:
-        coords = _packed_components_layout(nodes, edges, seed)
-        unit = 110.0
-    else:
+    if len(nodes) > FAST_LAYOUT_ABOVE:
         coords = _sampled_force_layout(nodes, edges, seed)
         unit = 120.0 * math.sqrt(len(nodes))
-    return {k: (round(x * unit, 1), round(y * unit, 1)) for k, (x, y) in sorted(coords.items())}
+        return {k: (round(x * unit, 1), round(y * unit, 1)) for k, (x, y) in sorted(coords.items())}
+    linked = sorted({n for e in edges for n in e})
+    alone = sorted(set(nodes) - set(linked))
+    boxes = _component_boxes(g, linked, edges, seed) + class_grids(g, alone)
+    out = _shelf_pack(boxes)
+    mx = (min(p[0] for p in out.values()) + max(p[0] for p in out.values())) / 2
+    my = (min(p[1] for p in out.values()) + max(p[1] for p in out.values())) / 2
+    return {k: (round(x - mx, 1), round(y - my, 1)) for k, (x, y) in sorted(out.items())}
 
 
-def _packed_components_layout(
-    nodes: list[str], edges: list[tuple[str, str]], seed: int
-) -> dict[str, tuple[float, float]]:
-    """Spring-lay out each component in a disc of area ~ its size (in node spacings), then shelf-pack the discs."""
+#: A box to pack: node positions relative to its top-left corner, its width and its height.
+Box = tuple[dict[str, tuple[float, float]], float, float]
+#: Width over height of the packed layout: about a browser window's, so the initial fit wastes little.
+LAYOUT_ASPECT = 1.6
+#: Canvas pixels between two nodes joined by an edge, roughly.
+NODE_SPACING = 100.0
+
+
+def _shelf_pack(boxes: list[Box], gap: float = 40.0) -> dict[str, tuple[float, float]]:
+    """Tallest boxes first, left to right in rows; of a few row widths, the one whose result fits a
+    ``LAYOUT_ASPECT`` window at the largest scale."""
+    boxes = sorted(boxes, key=lambda b: (-b[2], -b[1], min(b[0])))
+    widest, total = max(w for _, w, _ in boxes), sum(w + gap for _, w, _ in boxes)
+    best: tuple[float, dict[str, tuple[float, float]]] | None = None
+    for step in range(33):
+        row_width = widest + (total - widest) * (step / 32) ** 2
+        out: dict[str, tuple[float, float]] = {}
+        x = y = shelf = right = 0.0
+        for local, w, h in boxes:
+            if x > 0 and x + w > row_width:
+                x, y, shelf = 0.0, y + shelf + gap, 0.0
+            out.update({k: (x + px, y + py) for k, (px, py) in local.items()})
+            right = max(right, x + w)
+            x += w + gap
+            shelf = max(shelf, h)
+        extent = max(right / LAYOUT_ASPECT, y + shelf)  # what the initial fit has to squeeze in
+        if best is None or extent < best[0] - 1e-6:
+            best = (extent, out)
+    assert best is not None
+    return best[1]
+
+
+def label_width(text: str, font_px: float = NODE_FONT_PX) -> float:
+    """A generous estimate of a label's drawn width: wide (CJK) characters 1 em, capitals 0.75, others 0.6."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in "WF":
+            width += 1.0
+        elif ch.isupper() or ch in "mwMW@%":
+            width += 0.75
+        else:
+            width += 0.6
+    return width * font_px
+
+
+def node_box(data: Mapping[str, Any], x: float, y: float, font_px: float = NODE_FONT_PX) -> tuple[float, ...]:
+    """(left, top, right, bottom) a node and its label (drawn under the shape, in any of the three scripts) cover."""
+    r = _size(int(data.get("mentions") or 0))
+    half = max(r, max(label_width(t, font_px) for t in _labels_of(data)) / 2)
+    return (x - half, y - r, x + half, y + r + 4 + 1.3 * font_px)
+
+
+def _labels_of(data: Mapping[str, Any]) -> list[str]:
+    """The labels drawn for a node in the three scripts (an event shows its kind only, see ``event_caption``)."""
+    event = is_event_class(str(data.get("type") or "Thing"))
+    texts = [str(data.get(a) or "") for a in _LABEL_ATTR.values()]
+    return [event_caption(t) for t in texts] if event else texts
+
+
+def event_caption(label: str) -> str:
+    """What an event node shows: its kind (``上市`` of ``上市：上海證券交易所 / 螞蟻金服``); the role edges
+    already point at the participants, and the full label is in the tooltip and the panel."""
+    for sep in ("：", ": "):
+        head, found, _ = label.partition(sep)
+        if found and head.strip():
+            return head.strip()
+    return label
+
+
+def class_grids(g: nx.MultiDiGraph, nodes: list[str], gap: float = 16.0) -> list[Box]:
+    """Entities without relations as one about-square grid per class, to be packed with the components.
+
+    A class's columns are as wide as its widest node box (label included, in
+    the widest of the three scripts, since the page can switch) plus ``gap``,
+    and its rows as tall as its tallest box, so no two labels overlap.
+    """
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        by_class[g.nodes[n].get("type") or "Thing"].append(n)
+    out: list[Box] = []
+    for cls in sorted(by_class):
+        members = sorted(by_class[cls], key=lambda n: (_labels_of(g.nodes[n])[0], n))
+        boxes = [node_box(g.nodes[n], 0.0, 0.0) for n in members]
+        col_w = max(b[2] - b[0] for b in boxes) + gap
+        row_h = max(b[3] - b[1] for b in boxes) + gap
+        up = max(-b[1] for b in boxes)  # from the top of a cell to the centre of its shape
+        cols = max(1, min(len(members), round(math.sqrt(len(members) * row_h / col_w))))
+        rows = math.ceil(len(members) / cols)
+        local = {}
+        for i, n in enumerate(members):
+            r, c = divmod(i, cols)
+            local[n] = (c * col_w + col_w / 2, r * row_h + up + gap / 2)
+        out.append((local, cols * col_w, rows * row_h))
+    return out
+
+
+def _component_boxes(
+    g: nx.MultiDiGraph, nodes: list[str], edges: list[tuple[str, str]], seed: int
+) -> list[Box]:
+    """A spring layout per connected component, in a disc of area ~ its size in node spacings, then spread
+    until no two node boxes (shape and label) overlap; the component's box encloses every node box."""
     und = nx.Graph()
     und.add_nodes_from(nodes)
     und.add_edges_from(edges)
     comps = sorted((sorted(c) for c in nx.connected_components(und)), key=lambda c: (-len(c), c[0]))
-    boxes: list[tuple[dict[str, tuple[float, float]], float]] = []
+    out: list[Box] = []
     for comp in comps:
-        if len(comp) == 1:
-            boxes.append(({comp[0]: (0.0, 0.0)}, 1.0))
-            continue
-        radius = 0.75 * math.sqrt(len(comp))
+        radius = 0.75 * math.sqrt(len(comp)) * NODE_SPACING
         # A fresh graph in sorted order: a subgraph view iterates a set, whose order changes between
         # processes (string hashing is salted) and would change the seeded layout with it.
         sub = nx.Graph()
         sub.add_nodes_from(comp)
         sub.add_edges_from(sorted(e if e[0] < e[1] else (e[1], e[0]) for e in und.subgraph(comp).edges()))
         pos = nx.spring_layout(sub, seed=seed, iterations=150)
-        boxes.append(
-            ({k: (float(x) * radius, float(y) * radius) for k, (x, y) in pos.items()}, 2 * radius + 1.0)
-        )
-    row_width = max(max(side for _, side in boxes), 1.4 * math.sqrt(sum(side * side for _, side in boxes)))
-    out: dict[str, tuple[float, float]] = {}
-    x = y = row_height = 0.0
-    for local, side in boxes:
-        if x > 0 and x + side > row_width:
-            x, y, row_height = 0.0, y + row_height, 0.0
-        cx, cy = x + side / 2, y + side / 2
-        out.update({k: (cx + px, cy + py) for k, (px, py) in local.items()})
-        x += side
-        row_height = max(row_height, side)
-    mx = (min(p[0] for p in out.values()) + max(p[0] for p in out.values())) / 2
-    my = (min(p[1] for p in out.values()) + max(p[1] for p in out.values())) / 2
-    return {k: (px - mx, py - my) for k, (px, py) in out.items()}
+        spread = _spread({k: (float(x) * radius, float(y) * radius) for k, (x, y) in pos.items()}, g)
+        boxes = [node_box(g.nodes[k], x, y) for k, (x, y) in spread.items()]
+        left, top = min(b[0] for b in boxes) - 12, min(b[1] for b in boxes) - 12
+        right, bottom = max(b[2] for b in boxes) + 12, max(b[3] for b in boxes) + 12
+        local = {k: (x - left, y - top) for k, (x, y) in spread.items()}
+        out.append((local, right - left, bottom - top))
+    return out
+
+
+def _spread(
+    pos: dict[str, tuple[float, float]], g: nx.MultiDiGraph, gap: float = 6.0, iterations: int = 80
+) -> dict[str, tuple[float, float]]:
+    """Push apart nodes whose boxes (``node_box``, label included) overlap, along the axis of least overlap."""
+    import numpy as np
+
+    keys = sorted(pos)
+    if len(keys) < 2:
+        return pos
+    box = np.array([node_box(g.nodes[k], 0.0, 0.0) for k in keys])
+    half_w = (box[:, 2] - box[:, 0]) / 2 + gap / 2
+    half_h = (box[:, 3] - box[:, 1]) / 2 + gap / 2
+    below = (box[:, 1] + box[:, 3]) / 2  # the box's centre is under the node's (the label hangs below)
+    xy = np.array([pos[k] for k in keys], dtype=float)
+    order = np.arange(len(keys))
+    tie = np.where(order[:, None] > order[None, :], 1.0, -1.0)  # coincident nodes part by index
+    for _ in range(iterations):
+        dx = xy[:, 0][:, None] - xy[:, 0][None, :]
+        cy = xy[:, 1] + below
+        dy = cy[:, None] - cy[None, :]
+        ox = half_w[:, None] + half_w[None, :] - np.abs(dx)
+        oy = half_h[:, None] + half_h[None, :] - np.abs(dy)
+        hit = (ox > 0) & (oy > 0)
+        np.fill_diagonal(hit, False)
+        if not hit.any():
+            break
+        sx = np.where(dx > 0, 1.0, np.where(dx < 0, -1.0, tie))
+        sy = np.where(dy > 0, 1.0, np.where(dy < 0, -1.0, tie))
+        along_x = hit & (ox <= oy)
+        along_y = hit & (ox > oy)
+        xy[:, 0] += 0.5 * np.where(along_x, ox * sx, 0.0).sum(1) / np.maximum(along_x.sum(1), 1) ** 0.5
+        xy[:, 1] += 0.5 * np.where(along_y, oy * sy, 0.0).sum(1) / np.maximum(along_y.sum(1), 1) ** 0.5
+    return {k: (float(x), float(y)) for k, (x, y) in zip(keys, xy, strict=True)}
 
 
 def _sampled_force_layout(
@@ -608,18 +792,23 @@ def graph_payload(
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
     pos = positions if positions is not None else layout(g)
-    nodes, info = [], {}
     classes: dict[str, int] = defaultdict(int)
+    for n in g.nodes:
+        classes[g.nodes[n].get("type") or "Thing"] += 1
+    styles = class_styles(classes)
+    family = {c: class_family(c) for c in classes}
+    nodes, info = [], {}
     for n in sorted(g.nodes):
         d = g.nodes[n]
         cls = d.get("type") or "Thing"
-        classes[cls] += 1
         labels = {lg: d.get(_LABEL_ATTR[lg]) or _local(n) for lg in LANGS}
         vio = d.get("violations") or []
         x, y = pos.get(n, (0.0, 0.0))
+        kind = "event" if family[cls] == "Event" else "entity"
+        shown = {lg: event_caption(t) for lg, t in labels.items()} if kind == "event" else labels
         node: dict[str, Any] = {
             "id": n,
-            "label": labels[lang],
+            "label": shown[lang],
             "group": cls,
             "x": x,
             "y": y,
@@ -627,15 +816,20 @@ def graph_payload(
             "title": " / ".join(dict.fromkeys(labels[lg] for lg in LANGS))
             + f"\n{cls} · {d.get('mentions', 0)}×",
         }
+        if kind == "event":
+            node["kind"] = "event"
         if vio:
             node["shapeProperties"] = {"borderDashes": [6, 4]}
             node["borderWidth"] = 4
-            node["color"] = {"border": "#d62728", "background": class_colour(cls)}
+            node["color"] = {"border": "#d62728", "background": styles[cls][0]}
         nodes.append(node)
         info[n] = {
             "labels": labels,
+            "shown": shown,
             "alt": list(d.get("alt_labels") or []),
             "type": cls,
+            "family": family[cls],
+            "kind": kind,
             "mentions": d.get("mentions", 0),
             "identifiers": d.get("identifiers") or {},
             "names": [x.lower().replace(" ", "") for x in node_names(d)] + [n.lower()],
@@ -658,6 +852,9 @@ def graph_payload(
             "title": ("、".join(trig) if trig else "(no trigger)")
             + (f" · {conf:g}" if isinstance(conf, int | float) else ""),
         }
+        if info[u]["kind"] == "event":  # a role of an event (acquirer, target, ...)
+            edge["role"] = True
+            edge["color"] = {"color": EVENT_ROLE_COLOUR, "highlight": "#4a148c", "hover": "#4a148c"}
         if isinstance(conf, int | float):
             edge["width"] = round(1 + 2 * float(conf), 2)
         vio = d.get("violations") or []
@@ -673,7 +870,16 @@ def graph_payload(
             "violations": vio,
         }
     groups = {
-        c: {"color": {"background": class_colour(c), "border": "#333333"}, "shape": class_shape(c)}
+        c: {
+            "color": {
+                "background": styles[c][0],
+                "border": FAMILY_BORDER.get(family[c], "#333333"),
+                "highlight": {"background": styles[c][0], "border": "#000000"},
+                "hover": {"background": styles[c][0], "border": "#000000"},
+            },
+            "shape": styles[c][1],
+            **({"borderWidth": 2} if family[c] == "Event" else {}),
+        }
         for c in sorted(classes)
     }
     return {
@@ -683,9 +889,15 @@ def graph_payload(
         "info": info,
         "evidence": evidence,
         "groups": groups,
-        "classes": [[c, classes[c], class_colour(c), _SHAPE_GLYPH[class_shape(c)]] for c in sorted(classes)],
+        "classes": [
+            [c, classes[c], styles[c][0], _SHAPE_GLYPH.get(styles[c][1], "●"), family[c]]
+            for c in sorted(classes)
+        ],
         "relations": [[r, relations[r]] for r in sorted(relations)],
         "large": len(nodes) > FAST_LAYOUT_ABOVE,
+        "font": FONT_STACK,
+        "nodeFontPx": NODE_FONT_PX,
+        "edgeLabelPx": EDGE_LABEL_PX,
     }
 
 
@@ -710,7 +922,7 @@ def render_html(
         "TITLE": html.escape(title),
         "SEARCH": html.escape(ui["search"]),
         "VIS_CSS": css,
-        "APP_CSS": template_text("app.css").replace("</style", "<\\/style"),
+        "APP_CSS": template_text("app.css").replace("@@FONT@@", FONT_STACK).replace("</style", "<\\/style"),
         "DATA": _json_for_script(payload),
         "VIS_JS": js,
         "APP_JS": template_text("app.js").replace("</script", "<\\/script"),
@@ -763,14 +975,17 @@ _UI_TEXT = {
 }
 
 __all__ = [
+    "class_styles",
     "ego",
     "find_entities",
     "flatten",
     "graph_payload",
+    "label_width",
     "layout",
     "mark_violations",
     "query_subgraph",
     "render_html",
+    "template_text",
     "to_networkx",
     "write_graph_file",
     "write_html",

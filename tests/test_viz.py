@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -12,6 +13,9 @@ import networkx as nx
 import pytest
 
 from graph.viz import (
+    FONT_STACK,
+    TEMPLATE_FILES,
+    class_styles,
     ego,
     find_entities,
     graph_payload,
@@ -294,3 +298,182 @@ def test_shacl_violations_are_marked(kg, g, monkeypatch):
     assert n["shapeProperties"]["borderDashes"] and data["info"][ICBC]["violations"] == [
         "label rule (label x)"
     ]
+
+
+# -- templates, readability, styles -----------------------------------------------------------
+def _outside_vendored(text: str) -> str:
+    """The page without vis-network's inlined code and the JSON data (IRIs there are names, not links)."""
+    from graph.viz import _vis_assets
+
+    js, css = _vis_assets()
+    text = text.replace(js, "").replace(css, "")
+    return re.sub(r'(<script type="application/json" id="kg-data">).*?(</script>)', r"\1\2", text, flags=re.S)
+
+
+def test_templates_are_package_files_inlined_into_one_page(page):
+    from importlib import resources
+
+    import graph.viz as viz_mod
+
+    _, text = page
+    folder = resources.files("graph") / "viz_templates"
+    for name in TEMPLATE_FILES:
+        f = folder / name
+        assert f.is_file(), f"{name} is a file of the package"
+        body = f.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", body), f"{name} links nothing"
+        if name != "page.html":  # the stylesheet and script are inlined, not linked
+            first = next(line for line in body.splitlines() if line.strip() and "@@" not in line)
+            assert first in text
+    source = Path(viz_mod.__file__).read_text(encoding="utf-8")
+    assert "<!DOCTYPE" not in source and "new vis.Network" not in source and "#details dt" not in source
+    assert "new vis.Network" in text and "#details dt" in text
+    assert "@@" not in _outside_vendored(text), "every placeholder is filled"
+    own = _outside_vendored(text)
+    assert own.count("<script") == 3 and "<link" not in own and "<script src" not in text
+    assert not re.search(r"https?://", _outside_vendored(text)), (
+        "nothing but vendored code and data names a URL"
+    )
+
+
+def test_pyproject_ships_the_templates():
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "viz_templates/**/*" in conf["tool"]["setuptools"]["package-data"]["graph"]
+
+
+def test_cjk_font_stack_in_page_and_canvas(page):
+    _, text = page
+    for font in ("Noto Sans CJK SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei"):
+        assert font in FONT_STACK
+    assert FONT_STACK.rstrip().endswith("sans-serif")
+    css = re.search(r"html, body \{[^}]*\}", text)
+    assert css and FONT_STACK in css.group(0), "the page's own text uses the stack"
+    assert _payload(text)["font"] == FONT_STACK, "node and edge labels on the canvas use it too"
+
+
+def _all_kg_classes() -> list[str]:
+    from graph.ontology import load_ontology
+
+    return sorted(str(c).rsplit("#", 1)[-1] for c in load_ontology().classes)
+
+
+def test_class_styles_are_injective_and_deterministic(g):
+    present = sorted({d["type"] for _, d in g.nodes(data=True)})
+    assert len(present) >= 3
+    for classes in (present, _all_kg_classes()):
+        styles = class_styles(classes)
+        assert set(styles) == set(classes)
+        assert len(set(styles.values())) == len(classes), "two classes would look alike"
+        assert class_styles(list(reversed(classes))) == styles
+    data = graph_payload(g)
+    pairs = {(grp["color"]["background"], grp["shape"]) for grp in data["groups"].values()}
+    assert len(pairs) == len(data["groups"]) == len(present)
+    # shape by family: all organisations share one shape, a person another
+    styles = class_styles(["Bank", "FintechCompany", "Person", "City"])
+    assert styles["Bank"][1] == styles["FintechCompany"][1] != styles["Person"][1] != styles["City"][1]
+    assert styles["Bank"][0] != styles["FintechCompany"][0]
+
+
+def test_events_are_their_own_kind_of_node():
+    g = nx.MultiDiGraph()
+    g.add_node(ICBC, label_en="ICBC", type="Bank", mentions=3)
+    g.add_node(ANT, label_en="Ant", type="FintechCompany", mentions=2)
+    ev = "https://w3id.org/cnfinkg/id/event/acq-1"
+    g.add_node(ev, label_en="Acquisition: ICBC / Ant", type="AcquisitionEvent", mentions=1)
+    g.add_edge(ev, ICBC, key="acquirer", relation="acquirer")
+    g.add_edge(ev, ANT, key="target", relation="target")
+    g.add_edge(ICBC, ANT, key="partnerOf", relation="partnerOf")
+    data = graph_payload(g)
+    node = {n["id"]: n for n in data["nodes"]}
+    assert node[ev].get("kind") == "event" and "kind" not in node[ICBC]
+    assert data["info"][ev]["kind"] == "event" and data["info"][ICBC]["kind"] == "entity"
+    assert data["groups"]["AcquisitionEvent"]["shape"] == "diamond"
+    # the node shows the event's kind; the role edges name the participants, the panel the full label
+    assert node[ev]["label"] == "Acquisition" and node[ICBC]["label"] == "ICBC"
+    assert data["info"][ev]["labels"]["en"] == "Acquisition: ICBC / Ant" and "ICBC / Ant" in node[ev]["title"]
+    every = class_styles(_all_kg_classes())
+    diamonds = {c for c, (_, shape) in every.items() if shape == "diamond"}
+    assert "AcquisitionEvent" in diamonds and diamonds.isdisjoint({"Bank", "Person", "Product", "City"})
+    roles = {e["relation"]: e for e in data["edges"]}
+    assert (
+        roles["acquirer"].get("role") and roles["target"].get("role") and not roles["partnerOf"].get("role")
+    )
+    assert roles["acquirer"]["color"] != roles["partnerOf"].get("color")
+
+
+def _estimated_box(d: dict, x: float, y: float, font_px: float) -> tuple[float, float, float, float]:
+    """The test's own estimate of what a node covers: CJK 1 em a character, anything else 0.6 em."""
+    labels = [d.get(k) or "" for k in ("label_en", "label_zh_hant", "label_zh_hans")]
+    width = max(sum(font_px if ord(ch) >= 0x2E80 else 0.6 * font_px for ch in t) for t in labels)
+    r = 10 + 6 * math.log2(1 + d.get("mentions", 0))
+    half = max(width / 2, r)
+    return (x - half, y - r, x + half, y + r + 1.2 * font_px)
+
+
+def test_isolated_entities_grouped_by_class_without_overlap():
+    from graph.viz import NODE_FONT_PX
+
+    g = nx.MultiDiGraph()
+    names = [
+        "中國工商銀行股份有限公司",
+        "螞蟻金服",
+        "Industrial and Commercial Bank of China",
+        "京東數科",
+        "AB",
+    ]
+    classes = ["Bank", "FintechCompany", "Person", "City"]
+    for i in range(40):
+        cls = classes[i % 4]
+        label = names[i % 5] + str(i)
+        g.add_node(f"n{i:02d}", label_en=label, label_zh_hant=label, label_zh_hans=label, type=cls,
+                   mentions=i % 7)  # fmt: skip
+    g.add_edge("n00", "n01", key="partnerOf")
+    g.add_edge("n01", "n02", key="partnerOf")
+    pos = layout(g)
+    assert pos == layout(g)
+    alone = sorted(n for n in g if g.degree(n) == 0)
+    boxes = {n: _estimated_box(g.nodes[n], *pos[n], NODE_FONT_PX) for n in g}
+    for i, a in enumerate(alone):
+        for b in alone[i + 1 :]:
+            A, B = boxes[a], boxes[b]
+            overlap = A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3]
+            assert not overlap, f"{a} and {b} overlap: {A} {B}"
+        for c in ("n00", "n01", "n02"):  # nor does an isolated node sit on the connected part
+            A, B = boxes[a], boxes[c]
+            assert not (A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3]), (a, c)
+    # one block per class: the bounding rectangles of the classes' isolated nodes are disjoint
+    rect = {}
+    for cls in classes:
+        mine = [boxes[n] for n in alone if g.nodes[n]["type"] == cls]
+        rect[cls] = (
+            min(b[0] for b in mine),
+            min(b[1] for b in mine),
+            max(b[2] for b in mine),
+            max(b[3] for b in mine),
+        )
+    for i, a in enumerate(classes):
+        for b in classes[i + 1 :]:
+            A, B = rect[a], rect[b]
+            assert not (A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3]), f"{a} and {b} grids mix"
+
+
+def test_connected_nodes_are_spread_until_labels_clear():
+    """A hub with many long-named neighbours: spring layout alone piles the labels on each other."""
+    from graph.viz import NODE_FONT_PX
+
+    g = nx.MultiDiGraph()
+    g.add_node("hub", label_en="Hub", label_zh_hant="中心", label_zh_hans="中心", type="Bank", mentions=30)
+    for i in range(24):
+        label = f"上市：上海證券交易所 / 螞蟻金服{i}" if i % 2 else f"Industrial Bank Branch {i}"
+        g.add_node(f"n{i:02d}", label_en=label, label_zh_hant=label, label_zh_hans=label, type="Company")
+        g.add_edge("hub", f"n{i:02d}", key="partnerOf")
+    pos = layout(g)
+    boxes = {n: _estimated_box(g.nodes[n], *pos[n], NODE_FONT_PX) for n in g}
+    names = sorted(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            A, B = boxes[a], boxes[b]
+            assert not (A[0] < B[2] and B[0] < A[2] and A[1] < B[3] and B[1] < A[3]), f"{a} and {b} overlap"

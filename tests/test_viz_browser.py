@@ -279,3 +279,61 @@ def test_seed_page_interaction(browser, seed_page):
     browser.drain(0.3)
     assert browser.errors() == []
     assert [u for u in browser.requests() if not u.startswith(LOCAL_SCHEMES)] == []
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def test_seed_page_is_readable(browser, seed_page):
+    """Edge labels drawn are 12 px on screen and clear of each other; isolated entities' labels don't overlap."""
+    path, g = seed_page
+    browser.open(path.as_uri())
+    browser.wait_for("window.kgReady === true", timeout=60)
+    browser.drain(0.3)
+    state = browser.evaluate("kgEdgeLabels()")
+    assert state["shown"], "some edge labels are visible at the initial zoom"
+    assert abs(state["size"] * state["scale"] - 12) < 0.01
+    # the boxes vis-network drew the visible labels in (canvas units), after one more frame
+    boxes = browser.evaluate(
+        "new Promise((ok) => { network.redraw(); requestAnimationFrame(() => ok(kgEdgeLabels().shown.map((id) => {"
+        " const s = network.body.edges[id].labelModule.size;"
+        " return { left: s.left, top: s.top, right: s.left + s.width, bottom: s.top + s.height,"
+        " px: network.body.edges[id].options.font.size * network.getScale() }; }))); })"
+    )
+    assert all(abs(b["px"] - 12) < 0.01 for b in boxes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), f"edge labels overlap: {a} {b}"
+    browser.evaluate("network.moveTo({ scale: 2.0 }); kgFitLabels()")
+    assert len(browser.evaluate("kgEdgeLabels().shown")) >= len(state["shown"])  # zooming in shows more
+    browser.evaluate("network.fit(); kgFitLabels()")
+    # boxes vis-network measured itself (shape and label, in the drawn font)
+    alone = [n for n in g if g.degree(n) == 0]
+    assert len(alone) >= 2
+    nodes = browser.evaluate(f"{json.dumps(alone)}.map((id) => network.getBoundingBox(id))")
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1 :]:
+            assert not _overlap(a, b), f"isolated entities overlap: {a} {b}"
+    face = browser.evaluate(f"network.body.nodes['{alone[0]}'].options.font.face")
+    assert "Noto Sans CJK SC" in face and "WenQuanYi Micro Hei" in face
+    browser.screenshot(ARTIFACTS / "viz-seed-readable.png")
+    # an event is a diamond whose panel lists its roles
+    event = browser.evaluate(
+        "(() => { const n = network.body.data.nodes.get().find((n) => n.kind === 'event'); return n && n.id; })()"
+    )
+    assert event, "the seed article states events (a summit, Singles' Day)"
+    assert browser.evaluate(f"network.body.nodes['{event}'].options.shape") == "diamond"
+    browser.evaluate(f"kgShowNode('{event}')")
+    assert "Roles" in browser.evaluate("document.getElementById('details-body').textContent")
+    browser.evaluate(
+        "(() => { const s = document.getElementById('lang'); s.value = 'zh-Hans';"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+    browser.drain(0.2)
+    assert browser.errors() == []

@@ -11,17 +11,65 @@
       !hiddenClasses.has(info[e.from].type) && !hiddenClasses.has(info[e.to].type),
   });
   const large = DATA.large;
+
+  // -- edge labels -------------------------------------------------------------
+  // Edge labels are drawn DATA.edgeLabelPx screen pixels high whatever the zoom.  After each zoom the
+  // labels are placed greedily, strongest edge first: a label that would cover a node, a node's label
+  // or a label already placed stays hidden, and shows (bold) only while its edge is hovered or selected.
+  // Large graphs show labels on hover and selection only.
+  const EDGE_LABEL_COLOUR = "#333333", HIDDEN = "rgba(0,0,0,0)";
+  let edgeLabelSize = DATA.edgeLabelPx, shownLabels = new Set();
+  function showEdgeLabel(values, id, selected, hovering) {
+    if (selected || hovering) {
+      values.size = edgeLabelSize; values.color = EDGE_LABEL_COLOUR; values.strokeWidth = 3; values.mod = "bold";
+    }
+  }
+  function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+  function midpoint(id, p, q) {
+    const e = network.body.edges[id];
+    try { if (e && e.edgeType && e.edgeType.getPoint) return e.edgeType.getPoint(0.5); } catch (err) { /* straight */ }
+    return { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+  }
+  function placeEdgeLabels() {
+    const scale = network.getScale();
+    if (!(scale > 0)) return;
+    edgeLabelSize = DATA.edgeLabelPx / scale;
+    if (large) {
+      network.setOptions({ edges: { font: { size: edgeLabelSize, color: HIDDEN, strokeWidth: 0 } } });
+      return;
+    }
+    const taken = nodeView.getIds().map((id) => {
+      const b = network.getBoundingBox(id); return [b.left, b.top, b.right, b.bottom];
+    });
+    const pos = network.getPositions(), h = edgeLabelSize * 1.25, shown = new Set();
+    const order = edgeView.get().sort((a, b) => (b.width || 1) - (a.width || 1) || (a.id < b.id ? -1 : 1));
+    for (const e of order) {
+      const p = pos[e.from], q = pos[e.to];
+      if (!p || !q || e.from === e.to) continue;
+      const m = midpoint(e.id, p, q), w = e.label.length * 0.62 * edgeLabelSize + 4;
+      const box = [m.x - w / 2, m.y - h / 2, m.x + w / 2, m.y + h / 2];
+      if (taken.some((t) => overlaps(box, t))) continue;
+      taken.push(box); shown.add(e.id);
+    }
+    shownLabels = shown;
+    edges.update(DATA.edges.map((e) => ({ id: e.id, font: shown.has(e.id)
+      ? { size: edgeLabelSize, color: EDGE_LABEL_COLOUR, strokeWidth: 3 }
+      : { size: edgeLabelSize, color: HIDDEN, strokeWidth: 0 } })));
+  }
+  window.kgEdgeLabels = () => ({ size: edgeLabelSize, shown: [...shownLabels], scale: network.getScale() });
+  window.kgFitLabels = () => placeEdgeLabels();
   const options = {
     autoResize: true,
     groups: DATA.groups,
     layout: { improvedLayout: false, randomSeed: 42 },
     physics: { enabled: false, solver: "forceAtlas2Based", stabilization: { enabled: false } },
     interaction: { hover: !large, tooltipDelay: 150, hideEdgesOnDrag: large, hideEdgesOnZoom: large, multiselect: false },
-    nodes: { borderWidth: 1, font: { size: 14, face: "sans-serif" } },
+    nodes: { borderWidth: 1, font: { size: DATA.nodeFontPx, face: DATA.font } },
     edges: {
       arrows: { to: { enabled: true, scaleFactor: 0.5 } },
       color: { color: "#999999", highlight: "#333333", hover: "#333333", inherit: false },
-      font: { size: 10, align: "middle", color: "#444444", strokeWidth: 3 },
+      font: { size: DATA.edgeLabelPx, face: DATA.font, align: "horizontal", color: EDGE_LABEL_COLOUR, strokeWidth: 3 },
+      chosen: { label: showEdgeLabel },
       smooth: large ? false : { enabled: true, type: "continuous", roundness: 0.3 },
     },
   };
@@ -30,7 +78,15 @@
   window.network = network;
   window.kgCounts = { nodes: DATA.nodes.length, edges: DATA.edges.length };
   window.kgReady = false;
+  let pendingFit = false;
+  network.on("zoom", function () {
+    if (pendingFit) return;
+    pendingFit = true;
+    requestAnimationFrame(function () { pendingFit = false; placeEdgeLabels(); });
+  });
+  network.on("dragEnd", function (p) { if (p.nodes.length) placeEdgeLabels(); });
   network.once("afterDrawing", function () {
+    placeEdgeLabels();
     window.kgReady = true;
     window.kgReadyAt = performance.now();
     setTimeout(function () { window.kgInteractiveAt = performance.now(); }, 0);
@@ -50,7 +106,7 @@
     box.type = "checkbox"; box.checked = true; box.value = value;
     box.addEventListener("change", function () {
       if (box.checked) set.delete(value); else set.add(value);
-      nodeView.refresh(); edgeView.refresh(); updateCounts();
+      nodeView.refresh(); edgeView.refresh(); updateCounts(); placeEdgeLabels();
     });
     label.appendChild(box);
     if (glyph) {
@@ -62,7 +118,8 @@
     parent.appendChild(label);
   }
   const classBox = document.getElementById("class-filters");
-  DATA.classes.forEach(([c, n, colour, glyph]) => checkbox(classBox, c, c + " (" + n + ")", glyph, colour, hiddenClasses));
+  DATA.classes.forEach(([c, n, colour, glyph, family]) =>
+    checkbox(classBox, c, c + " (" + n + ")" + (family === "Event" ? " · event" : ""), glyph, colour, hiddenClasses));
   const relBox = document.getElementById("relation-filters");
   DATA.relations.forEach(([r, n]) => checkbox(relBox, r, r + " (" + n + ")", null, null, hiddenRelations));
 
@@ -85,7 +142,7 @@
   fillNames(DATA.lang);
   langSelect.addEventListener("change", function () {
     const lang = langSelect.value;
-    nodes.update(DATA.nodes.map((n) => ({ id: n.id, label: info[n.id].labels[lang] })));
+    nodes.update(DATA.nodes.map((n) => ({ id: n.id, label: info[n.id].shown[lang] })));
     fillNames(lang);
   });
 
@@ -104,6 +161,14 @@
     row(dl, "Type", d.type); row(dl, "IRI", id); row(dl, "Mentions", d.mentions);
     Object.keys(d.identifiers).forEach((k) => row(dl, k, d.identifiers[k].join(", ")));
     body.appendChild(dl);
+    if (d.kind === "event") {
+      // an event's roles: the participants it points to (acquirer, target, ...)
+      const roles = el("dl");
+      edges.get({ filter: (e) => e.from === id && e.role }).forEach((e) =>
+        row(roles, e.relation, info[e.to].labels[langSelect.value]));
+      body.appendChild(el("h3", "Roles"));
+      body.appendChild(roles);
+    }
     d.violations.forEach((v) => body.appendChild(el("p", "SHACL: " + v, "vio")));
     open();
   }
