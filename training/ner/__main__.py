@@ -31,7 +31,7 @@ from graph.nlp import bioes, charfeatures  # noqa: F401 - registers the architec
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MODEL_NAME = "cnfinkg_ner"
-MODEL_VERSION = "2.0.0"
+MODEL_VERSION = "2.1.0"
 TRAIN_MIX = {"cluener/train": 2, "msra/train": 1, "resume/train": 1, "duie/train": 1, "finre/train": 1}
 DEV_SPLITS = ("cluener/dev", "msra/dev", "resume/dev")
 
