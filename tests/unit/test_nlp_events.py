@@ -33,15 +33,9 @@ def enlp():
 
 
 @pytest.fixture()
-def ev(enlp):
-    def _run(text: str, published=PUBLISHED):
-        doc = enlp.make_doc(text)
-        doc._.published = published
-        for _, proc in enlp.pipeline:
-            doc = proc(doc)
-        return doc
-
-    return _run
+def ev(enlp, run):
+    assert "cnfinkg_events" in enlp.pipe_names
+    return lambda text, published=PUBLISHED: run(text, published)
 
 
 def names(doc):
