@@ -490,9 +490,10 @@ class EntityRecognizer:
     def _overridden(self, c: Candidate, m: Candidate) -> bool:
         """Does the confident model name *m* beat the rule candidate *c* over the same characters?
 
-        Rule people (title or speech patterns) lose to any model name they overlap (朱琦已 for 朱琦);
-        rule organisations lose when they lie inside or across the model's name (韓銀行 for 新韓銀行)
-        or only move its start (股向德力西集團), but win when they extend its end (…證券(香港)).  Knowledge-base names, titles in 《》, events and
+        Rule people (title or speech patterns) lose to any model name they overlap (張三已 for 張三);
+        rule organisations lose when they lie inside or across the model's name (乙丙銀行 for 甲乙丙銀行)
+        or only move its start (股向甲乙集團), but win when they extend its end (…證券(香港)).
+        Knowledge-base names, titles in 《》, events and
         products are other kinds of evidence and are never overridden.
         """
         if c.kb is not None or not c.source.startswith("pattern:") or not (c.start < m.end and m.start < c.end):
@@ -502,7 +503,7 @@ class EntityRecognizer:
         if c.label == "Person":
             return True
         inside_or_across = not (c.start <= m.start and m.end <= c.end)
-        earlier_start_same_end = c.end == m.end and c.start < m.start  # 股向|德力西集團: the model knows the start
+        earlier_start_same_end = c.end == m.end and c.start < m.start  # 股向|甲乙集團: the model knows the start
         return c.source.startswith("pattern:org") and (inside_or_across or earlier_start_same_end)
 
     def _model_candidates(self, doc: Doc) -> list[Candidate]:
@@ -579,7 +580,7 @@ class EntityRecognizer:
         strong = [m for m in model if m.confidence >= self.model_override]
         if strong:
             # A confident model name beats a rule's different reading of the same characters
-            # (韓銀行 for 新韓銀行, 林達集團投資 for 林達集團); knowledge-base names still compete by length.
+            # (乙丙銀行 for 甲乙丙銀行, 甲乙集團投資 for 甲乙集團); knowledge-base names still compete by length.
             cands = [c for c in cands if not any(self._overridden(c, m) for m in strong)]
         cands += model
         kb_spans = [(c.start, c.end, c.label) for c in cands if c.kb is not None]

@@ -257,7 +257,7 @@ class EntityLinker:
         return doc
 
     def _branches(self, spans: list[Span], name_to_iri: dict[str, URIRef], records: dict[URIRef, EntityRecord]) -> list:
-        """工行福建省分行 → (branch, 工行): the longest known organisation name that starts a branch's name."""
+        """<bank>福建省分行 → (branch, <bank>): the longest known organisation name that starts a branch's name."""
         out = []
         for span in spans:
             key = normalize(span.text)

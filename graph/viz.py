@@ -590,7 +590,7 @@ def _labels_of(data: Mapping[str, Any]) -> list[str]:
 
 
 def event_caption(label: str) -> str:
-    """What an event node shows: its kind (``上市`` of ``上市：上海證券交易所 / 螞蟻金服``); the role edges
+    """What an event node shows: its kind (``上市`` of ``上市：<exchange> / <company>``); the role edges
     already point at the participants, and the full label is in the tooltip and the panel."""
     for sep in ("：", ": "):
         head, found, _ = label.partition(sep)
