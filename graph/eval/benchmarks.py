@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpora import SCHEMES, Sentence, load_all
+from .corpora import SCHEMES, Sentence, finre_rows, load_all
 
 #: Published figures, with their sources (see ../shared/data/README.md and the papers).
 ANCHORS: dict[str, str] = {
@@ -131,14 +131,13 @@ def finre_recall(instances: list[tuple[str, str, str]], predictions: dict[str, s
     return 100 * hit / len(instances) if instances else 0.0
 
 
+def _unmasked_rows(path: Path) -> list[tuple[str, ...]]:
+    """FinRE rows with the digit mask <N> read as 0, as the training data reads it."""
+    return [tuple(x.replace("<N>", "0") for x in row) for row in finre_rows(path)]
+
+
 def finre_instances(path: Path) -> list[tuple[str, str, str]]:
-    out = []
-    for block in path.read_text(encoding="utf-8").split("\n"):
-        parts = block.split("\t")
-        if len(parts) == 4:
-            h, t, _, s = (x.replace("<N>", "0") for x in parts)
-            out.append((h, t, s))
-    return out
+    return [(h, t, s) for h, t, _, s in _unmasked_rows(path)]
 
 
 def finre_end_to_end(path: Path) -> dict[str, float]:
@@ -148,12 +147,7 @@ def finre_end_to_end(path: Path) -> dict[str, float]:
     from ..vocab import KG
 
     mapping = label_map()
-    rows = []
-    for block in path.read_text(encoding="utf-8").split("\n"):
-        parts = block.split("\t")
-        if len(parts) == 4 and parts[2] != "unknown":
-            h, t, label, sent = (x.replace("<N>", "0") for x in parts)
-            rows.append((h, t, label, sent))
+    rows = [row for row in _unmasked_rows(path) if row[2] != "unknown"]
     texts = sorted({r[3] for r in rows})
     nlp = get_pipeline(True)
     found: dict[str, tuple[dict[str, set], set]] = {}

@@ -115,15 +115,19 @@ def read_resume(path: Path) -> Iterator[Sentence]:
         yield Sentence(text, _tag_spans(tags, RESUME), "resume")
 
 
+def finre_rows(path: Path) -> Iterator[tuple[str, str, str, str]]:
+    """(head, tail, label, sentence) of every FinRE instance, as written (digits masked as <N>)."""
+    for block in path.read_text(encoding="utf-8").split("\n"):
+        parts = block.split("\t")
+        if len(parts) == 4:
+            yield parts[0], parts[1], parts[2], parts[3]
+
+
 def read_finre(path: Path, lexicon: dict[str, str]) -> Iterator[Sentence]:
     """FinRE heads and tails as silver spans, typed by the gold lexicon (ORG when unknown)."""
     by_sentence: dict[str, set[str]] = defaultdict(set)
     order: list[str] = []
-    for block in path.read_text(encoding="utf-8").split("\n"):
-        parts = block.split("\t")
-        if len(parts) != 4:
-            continue
-        head, tail, _, sent = parts
+    for head, tail, _, sent in finre_rows(path):
         if sent not in by_sentence:
             order.append(sent)
         by_sentence[sent] |= {head, tail}
