@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from graph.eval.benchmarks import PipelineLabels, org_per, pipeline_predictions, score_spans
     from graph.eval.corpora import read_cluener
-    from graph.evaluate import evaluate_files, overall
-    from graph.pipeline import get_pipeline
+    from graph.eval.gold import evaluate_files, overall
+    from graph.nlp.pipeline import get_pipeline
 
     cl = list(read_cluener(args.data / "cluener2020" / "dev.json"))
     labels = PipelineLabels()

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.model_only:
         from rich.console import Console
 
-        from graph.evaluate import evaluate_files, overall, print_scores
+        from graph.eval.gold import evaluate_files, overall, print_scores
 
         gold = [ROOT / "tests" / "gold" / "seed.yaml"]
         if args.docs:

@@ -121,7 +121,7 @@ def interleaved(a: Callable[[], object], b: Callable[[], object], repeats: int) 
 def bench_extraction(report: Report, docs: list[str], sizes: Sizes) -> None:
     import spacy
 
-    from graph.pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     subset = docs[: sizes.extraction_docs]
     chars = sum(len(d) for d in subset)
@@ -148,7 +148,7 @@ _NLP: Any = None
 
 def _init_worker(barrier: Any) -> None:
     global _NLP
-    from graph.pipeline import create_pipeline
+    from graph.nlp.pipeline import create_pipeline
 
     _NLP = create_pipeline(use_statistical=False)  # each worker builds its own
     _NLP("預熱一下。中國工商銀行與螞蟻金服達成合作。")
@@ -209,8 +209,8 @@ def bench_sparql_and_io(report: Report, sizes: Sizes, tmp: Path) -> None:
     import pyoxigraph as ox
     from rdflib import Graph
 
-    from graph.export import serialize
-    from graph.store import GraphStore
+    from graph.export.serialize import serialize
+    from graph.store.local import GraphStore
 
     from . import synthetic
 
@@ -371,7 +371,7 @@ def bench_reasoning(report: Report, sizes: Sizes) -> None:
     report.details["reasoning"] = {"seed documents": len(seeds), "build s": round(t_plain, 3),
                                    "build --reason s": round(t_reason, 3), "triples with --reason": plain_triples}
     report.add(Row("reasoning: build --reason / build (seed)", t_reason / t_plain, "×", "info", None,
-                   f"{len(seeds)} seed document(s), graph.reason.materialise{note}"))
+                   f"{len(seeds)} seed document(s), graph.rdf.reason.materialise{note}"))
 
 
 def _shim_owlrl() -> None:

@@ -4,9 +4,9 @@ The public API is small: :func:`build` and :class:`KnowledgeGraph`
 (``query``, ``serialize``, ``to_networkx``, ``visualize``, ``validate``).
 """
 
-from .api import BuildReport, KnowledgeGraph, QueryResult, build
-from .ingest import Document, InputError
-from .query import QueryError
+from graph.api import BuildReport, KnowledgeGraph, QueryResult, build
+from graph.ingest.reader import Document, InputError
+from graph.store.sparql import QueryError
 
 __all__ = ["BuildReport", "Document", "InputError", "KnowledgeGraph", "QueryError", "QueryResult", "build"]
 __version__ = "0.1.0"

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
-from .ingest import Document, InputError, iter_paths, key_for_text, parse_text, read_document
-from .query import QueryError, is_update, resolve, uses_service, with_prefixes
-from .store import DEFAULT_STORE, GraphStore
+from graph.ingest.reader import Document, InputError, iter_paths, key_for_text, parse_text, read_document
+from graph.store.local import DEFAULT_STORE, GraphStore
+from graph.store.sparql import QueryError, is_update, resolve, uses_service, with_prefixes
 
 if TYPE_CHECKING:
-    from .remote import RemoteStore
+    from graph.store.remote import RemoteStore
 
 Source = str | Path | Document
 
@@ -108,7 +108,7 @@ class KnowledgeGraph:
     @classmethod
     def open(cls, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> KnowledgeGraph:
         """Open (or create) a store; ``location=None`` keeps it in memory; an ``http(s)://`` URL is a SPARQL 1.1 endpoint."""
-        from .remote import open_store
+        from graph.store.remote import open_store
 
         return cls(open_store(location, read_only=read_only))
 
@@ -130,7 +130,7 @@ class KnowledgeGraph:
         extracted, so memory stays flat however large the corpus.  With
         ``workers > 1`` extraction runs in that many processes while this one writes.
         """
-        from .ingest import MAX_BYTES
+        from graph.ingest.reader import MAX_BYTES
 
         t0 = time.perf_counter()
         report = BuildReport()
@@ -138,7 +138,7 @@ class KnowledgeGraph:
         total = len(items)
         known = self.store.documents() if not force else {}
         if total:
-            from .ontology import load_ontology
+            from graph.rdf.ontology import load_ontology
 
             self.store.load_ontology(load_ontology().graph)
         entity_iris: set[str] = set()
@@ -175,8 +175,8 @@ class KnowledgeGraph:
 
     def remove(self, documents: Iterable[str | Path]) -> list[str]:
         """Retract documents by path, key or IRI; facts other documents support stay."""
-        from .ingest import key_for_path
-        from .vocab import KGDOC
+        from graph.ingest.reader import key_for_path
+        from graph.vocab import KGDOC
 
         removed = []
         for d in documents:
@@ -206,7 +206,7 @@ class KnowledgeGraph:
         return QueryResult(self.store.query(sparql, bindings))
 
     def serialize(self, format: str = "turtle", destination: str | Path | None = None, include_ontology: bool = False) -> str | None:
-        from .export import serialize
+        from graph.export.serialize import serialize
 
         if destination is not None:
             Path(destination).parent.mkdir(parents=True, exist_ok=True)
@@ -216,12 +216,12 @@ class KnowledgeGraph:
         return data.decode("utf-8") if data is not None else None
 
     def to_networkx(self):
-        from .viz import to_networkx
+        from graph.viz.viewer import to_networkx
 
         return to_networkx(self.store)
 
     def visualize(self, path: str | Path = "graph.html", lang: str = "en", **kwargs) -> Path:
-        from .viz import write_html
+        from graph.viz.viewer import write_html
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return write_html(self.store, Path(path), lang=lang, **kwargs)
@@ -229,7 +229,7 @@ class KnowledgeGraph:
     def validate(self):
         """SHACL validation of the store: the union of its documents, and each document's own graph
         for the rules stated per document (see :func:`graph.validate.validate_store`)."""
-        from .validate import validate_store
+        from graph.rdf.validate import validate_store
 
         return validate_store(self.store)
 
@@ -320,8 +320,8 @@ class _Extracted:
 def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
     """One document to N-Triples text; runs in a worker process when building in parallel."""
     doc_meta, use_statistical, reason = args
-    from .pipeline import get_pipeline
-    from .rdf import document_graph, to_ntriples
+    from graph.nlp.pipeline import get_pipeline
+    from graph.rdf.mapping import document_graph, to_ntriples
 
     name = doc_meta.path or doc_meta.key
     try:
@@ -336,7 +336,7 @@ def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
             sdoc = proc(sdoc)
         g = document_graph(sdoc, doc_meta)
         if reason:
-            from .reason import materialise
+            from graph.rdf.reason import materialise
 
             g = materialise(g)
     except InputError as exc:
@@ -353,7 +353,7 @@ def _extract_all(docs: Iterable[Document], use_statistical: bool, reason: bool, 
         return
     import multiprocessing as mp
 
-    from .pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     get_pipeline(use_statistical)  # load once; forked workers inherit it
     with mp.get_context("fork").Pool(workers) as pool:

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def nlp():
-    from graph.pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     return get_pipeline(False)
 

@@ -2,7 +2,7 @@ import json
 
 from typer.testing import CliRunner
 
-from graph.cli import app
+from graph.cli.app import app
 
 runner = CliRunner()
 

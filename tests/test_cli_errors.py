@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from graph.cli import app
-from graph.query import named_queries
+from graph.cli.app import app
+from graph.store.sparql import named_queries
 
 runner = CliRunner()
 KG_BIN = str(Path(sys.executable).with_name("kg"))
@@ -259,7 +259,7 @@ def test_update_syntax_error_is_located(tmp_path, store):
 
 def test_api_update_refusal_names_the_api_argument(store):
     from graph.api import KnowledgeGraph
-    from graph.query import QueryError
+    from graph.store.sparql import QueryError
 
     with KnowledgeGraph.open(store, read_only=True) as g, pytest.raises(QueryError) as exc:
         g.query("DROP ALL")
@@ -267,12 +267,12 @@ def test_api_update_refusal_names_the_api_argument(store):
 
 
 def test_os_error_without_file_name_has_no_empty_prefix(tmp_path, monkeypatch):
-    import graph.ontology
+    import graph.rdf.ontology
 
     def missing(*_a, **_k):
         raise FileNotFoundError("ontology file missing: /nowhere/ontology.ttl")
 
-    monkeypatch.setattr(graph.ontology, "load_ontology", missing)
+    monkeypatch.setattr(graph.rdf.ontology, "load_ontology", missing)
     (tmp_path / "a.txt").write_text("招商銀行。", encoding="utf-8")
     msg = one_error(kg("build", tmp_path / "a.txt", "--store", tmp_path / "s", "--no-model"), 2)
     assert msg == "error: ontology file missing: /nowhere/ontology.ttl"

@@ -4,7 +4,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
 from graph import KnowledgeGraph
-from graph.ontology import TOP_CLASSES, load_ontology
+from graph.rdf.ontology import TOP_CLASSES, load_ontology
 from graph.vocab import KG, KGID
 
 

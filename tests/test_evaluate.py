@@ -1,5 +1,5 @@
-from graph.evaluate import Counts, score_document
-from graph.ingest import parse_text
+from graph.eval.gold import Counts, score_document
+from graph.ingest.reader import parse_text
 
 
 def test_counts():

@@ -1,7 +1,7 @@
 """Property tests (Hypothesis): text -> graph, and bytes -> text.
 
 One pipeline instance (rules + knowledge base, no statistical model) and
-``graph.rdf.document_graph`` directly, not the on-disk store, so ~1,000+
+``graph.rdf.mapping.document_graph`` directly, not the on-disk store, so ~1,000+
 examples run in well under three minutes on two cores.  SHACL validation is
 slow (pySHACL with RDFS inference, ~1 s), so it runs on every 20th generated
 graph and on a fixed sample of hand-written texts; every example is checked
@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph
 
-from graph.ingest import InputError, decode, parse_text
-from graph.pipeline import get_pipeline
-from graph.rdf import document_graph
-from graph.store import GraphStore
-from graph.validate import validate
+from graph.ingest.reader import InputError, decode, parse_text
+from graph.nlp.pipeline import get_pipeline
+from graph.rdf.mapping import document_graph
+from graph.rdf.validate import validate
+from graph.store.local import GraphStore
 
 TEXT_EXAMPLES = 900
 BYTES_EXAMPLES = 400

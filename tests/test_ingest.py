@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graph import ingest
-from graph.cli import app
-from graph.ingest import InputError, decode, parse_text, read_document
+from graph.cli.app import app
+from graph.ingest.reader import InputError, decode, parse_text, read_document
 
 SENT = "中國工商銀行與招商銀行達成合作。"
 ICBC = "https://w3id.org/cnfinkg/id/icbc"
@@ -397,7 +397,7 @@ def test_real_process_errors(tmp_path, make, code, needle):
 
 
 def test_trailing_footer_lines_are_not_article_text():
-    from graph.ingest import parse_text
+    from graph.ingest.reader import parse_text
 
     doc = parse_text("正文第一段。\n正文第二段。\n※相關閱讀:某公司新聞\nTAG:雷鋒網 |\n", "k")
     assert doc.text.rstrip().endswith("正文第二段。")
@@ -442,7 +442,7 @@ def test_failed_build_keeps_an_existing_store(tmp_path, good):
 
 
 def test_document_keys_keep_non_ascii_file_names_readable(tmp_path):
-    from graph.ingest import key_for_path
+    from graph.ingest.reader import key_for_path
     from graph.vocab import digest
 
     assert key_for_path(Path("1-銀行合作新聞.txt")) == f"1-yin-hang-he-zuo-xin-wen-{digest('1-銀行合作新聞.txt', length=8)}"

@@ -1,4 +1,4 @@
-from graph.linking import english_name, mint_iri
+from graph.nlp.linking import english_name, mint_iri
 from graph.vocab import KG
 
 

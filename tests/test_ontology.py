@@ -1,8 +1,8 @@
 import pytest
 from rdflib import Graph
 
-from graph.kb import load_kb
-from graph.ontology import TOP_CLASSES, load_ontology
+from graph.nlp.kb import load_kb
+from graph.rdf.ontology import TOP_CLASSES, load_ontology
 from graph.vocab import ONTOLOGY_DIR
 
 
@@ -35,7 +35,7 @@ def test_knowledge_base_is_broad_and_bilingual():
 
 @pytest.mark.slow
 def test_knowledge_base_conforms_to_shapes():
-    from graph.validate import validate
+    from graph.rdf.validate import validate
 
     g = Graph()
     for path in sorted((ONTOLOGY_DIR / "kb").glob("*.ttl")):

@@ -1,6 +1,6 @@
 import pytest
 
-from graph.query import QueryError, is_update, named_queries, parse_binding, resolve
+from graph.store.sparql import QueryError, is_update, named_queries, parse_binding, resolve
 
 
 def test_named_queries_exist_and_resolve():

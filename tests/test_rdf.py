@@ -1,8 +1,8 @@
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
-from graph.ingest import parse_text
-from graph.rdf import document_graph
+from graph.ingest.reader import parse_text
+from graph.rdf.mapping import document_graph
 from graph.vocab import KG
 
 

@@ -56,9 +56,9 @@ def test_founding_in_the_passive_and_headquarters(run):
 
 
 def test_empty_text_runs_through_a_fresh_pipeline():
-    from graph.ingest import Document
-    from graph.pipeline import create_pipeline
-    from graph.rdf import document_graph
+    from graph.ingest.reader import Document
+    from graph.nlp.pipeline import create_pipeline
+    from graph.rdf.mapping import document_graph
 
     nlp = create_pipeline(False)  # a fresh relation extractor: no earlier document's state to lean on
     doc = nlp.make_doc("")
@@ -70,7 +70,7 @@ def test_empty_text_runs_through_a_fresh_pipeline():
 
 def test_build_summary_counts_distinct_relations_not_evidence():
     from graph import KnowledgeGraph
-    from graph.ingest import Document
+    from graph.ingest.reader import Document
 
     text = "中國工商銀行與招商銀行達成合作。\n中國工商銀行與招商銀行達成合作。\n"
     with KnowledgeGraph.open(None) as kg:

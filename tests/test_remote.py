@@ -17,9 +17,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from graph.api import KnowledgeGraph
-from graph.ingest import key_for_text
-from graph.remote import STAGING_PREFIX, RemoteStore, derive_endpoints, is_remote, open_store
-from graph.store import GraphStore, StoreError
+from graph.ingest.reader import key_for_text
+from graph.store.local import GraphStore, StoreError
+from graph.store.remote import STAGING_PREFIX, RemoteStore, derive_endpoints, is_remote, open_store
 
 TEXT_A = "騰訊與招商銀行達成合作。"
 TEXT_B = "據報道,騰訊與招商銀行達成合作,雙方將共建實驗室。"
@@ -168,7 +168,7 @@ def test_build_query_export_match_embedded(url: str, dataset: str) -> None:
     assert len(g) == len(remote.store)
     assert remote.store.union_graph().isomorphic(local.store.union_graph())
 
-    rn, ln = remote.to_networkx(), local.to_networkx()  # graph.viz goes through store.ox.query
+    rn, ln = remote.to_networkx(), local.to_networkx()  # graph.viz.viewer goes through store.ox.query
     assert sorted(rn.nodes) == sorted(ln.nodes) and sorted(rn.edges) == sorted(ln.edges)
     local.close()
     remote.close()
@@ -217,7 +217,7 @@ def test_large_documents_are_chunked_then_staged(url: str) -> None:
     assert len(st) == 500
 
     st.max_update_bytes = 4000  # far too small for one request: staged in parts, swapped in with MOVE
-    from graph.rdf import to_ntriples
+    from graph.rdf.mapping import to_ntriples
 
     st.replace_document(doc, to_ntriples(_big_graph(300)))  # N-Triples text, with multi-line literals
     assert len(st) == 300
@@ -258,7 +258,7 @@ def test_cli_build_query_export_remove(url: str, tmp_path: Path, monkeypatch: py
 
     from typer.testing import CliRunner
 
-    from graph.cli import app
+    from graph.cli.app import app
 
     monkeypatch.chdir(tmp_path)  # an unpatched CLI turns the URL into a local directory: keep it in here
     runner = CliRunner()

@@ -22,7 +22,7 @@ from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML
 from SPARQLWrapper import SPARQLWrapper as Endpoint
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.serve import (
+from graph.serve.server import (
     STATIC_DIR,
     RequestRefused,
     SparqlServer,
@@ -100,7 +100,7 @@ def test_default_host_is_loopback(server: SparqlServer) -> None:
 
 
 def test_missing_store_is_an_error(tmp_path: Path) -> None:
-    from graph.store import StoreError
+    from graph.store.local import StoreError
 
     with pytest.raises(StoreError):
         make_server(tmp_path / "nothing", port=0)
@@ -309,7 +309,7 @@ def test_unknown_path_and_method(server: SparqlServer) -> None:
 
 
 def test_one_log_line_per_request(server: SparqlServer, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="graph.serve"):
+    with caplog.at_level(logging.INFO, logger="graph.serve.server"):
         _get(server, "ASK {}")
         _get(server, "SELECT * WHERE { ?s ?p }")
         deadline = time.monotonic() + 2
@@ -317,7 +317,7 @@ def test_one_log_line_per_request(server: SparqlServer, caplog: pytest.LogCaptur
             time.sleep(0.02)
     # The server fixture is shared: a line from an earlier test's request may still arrive late,
     # so count the lines of this test's two requests only.
-    lines = [r.getMessage() for r in caplog.records if r.name == "graph.serve"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "graph.serve.server"]
     ask = [ln for ln in lines if "ASK" in ln]
     bad = [ln for ln in lines if "%3Fs%20%3Fp" in ln or "?s ?p }" in ln or "%3Fs+%3Fp" in ln]
     assert len(ask) == 1 and len(bad) == 1, lines
@@ -572,7 +572,7 @@ def test_static_file_unit(tmp_path: Path) -> None:
 
 
 def test_named_queries_and_prefixes_as_json(server: SparqlServer) -> None:
-    from graph.query import named_queries
+    from graph.store.sparql import named_queries
     from graph.vocab import PREFIXES
 
     status, ctype, body = _http(server.url + "/queries")

@@ -1,5 +1,5 @@
 from graph import build
-from graph.store import GraphStore
+from graph.store.local import GraphStore
 
 TEXT_A = "騰訊與招商銀行達成合作。"
 TEXT_B = "據報道,騰訊與招商銀行達成合作,雙方將共建實驗室。"
@@ -17,7 +17,7 @@ def test_removal_keeps_fact_supported_elsewhere(tmp_path):
     kg = build([TEXT_A, TEXT_B], store=tmp_path / "s", use_statistical=False)
     q = "SELECT (COUNT(?st) AS ?n) WHERE { ?st a rdf:Statement ; rdf:predicate kg:partnerOf }"
     assert int(kg.query(q).rows[0][0]) == 2
-    from graph.ingest import key_for_text
+    from graph.ingest.reader import key_for_text
 
     kg.remove([key_for_text(TEXT_A)])
     assert int(kg.query(q).rows[0][0]) == 1

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graph.api import KnowledgeGraph
-from graph.cli import app
+from graph.cli.app import app
 from graph.vocab import KG, ONTOLOGY_GRAPH
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from graph import KnowledgeGraph
-from graph.validate import validate
+from graph.rdf.validate import validate
 from graph.vocab import KG, KGID
 
 
@@ -28,7 +28,7 @@ def test_broken_graph_is_caught_with_readable_message(seed_store):
 
 def _two_document_store(tmp_path):
     from graph import build
-    from graph.ingest import Document
+    from graph.ingest.reader import Document
 
     # China Merchants Bank: mentioned once in one document, twice in the other.
     docs = [Document(text="中國工商銀行與招商銀行達成合作。", key="one"),
@@ -61,7 +61,7 @@ def test_two_counts_in_one_document_graph_are_still_a_violation(tmp_path):
 def test_cli_validate_multi_document_store(tmp_path):
     from typer.testing import CliRunner
 
-    from graph.cli import app
+    from graph.cli.app import app
 
     r = CliRunner().invoke(app, ["validate", "--store", str(_two_document_store(tmp_path))])
     assert r.exit_code == 0, r.stdout

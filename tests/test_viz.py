@@ -12,7 +12,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.viz import (
+from graph.viz.viewer import (
     FONT_STACK,
     TEMPLATE_FILES,
     class_styles,
@@ -256,7 +256,7 @@ def test_layout_is_the_same_in_every_process(tmp_path):
 
     code = (
         "import json, networkx as nx\n"
-        "from graph.viz import layout\n"
+        "from graph.viz.viewer import layout\n"
         "g = nx.MultiDiGraph()\n"
         "g.add_nodes_from(f'n{i:02d}' for i in range(40))\n"
         "g.add_edges_from((f'n{i:02d}', f'n{(i * 7 + 3) % 25:02d}', 'partnerOf') for i in range(25))\n"
@@ -276,8 +276,8 @@ def test_layout_is_the_same_in_every_process(tmp_path):
 
 
 def test_shacl_violations_are_marked(kg, g, monkeypatch):
-    import graph.validate as validate_mod
-    from graph.validate import ValidationReport, Violation
+    import graph.rdf.validate as validate_mod
+    from graph.rdf.validate import ValidationReport, Violation
 
     edge = next(d for u, v, d in g.edges(data=True) if {u, v} == {ICBC, ANT})
     statement = edge["evidence"][0]["statement"]
@@ -303,7 +303,7 @@ def test_shacl_violations_are_marked(kg, g, monkeypatch):
 # -- templates, readability, styles -----------------------------------------------------------
 def _outside_vendored(text: str) -> str:
     """The page without vis-network's inlined code and the JSON data (IRIs there are names, not links)."""
-    from graph.viz import _vis_assets
+    from graph.viz.viewer import _vis_assets
 
     js, css = _vis_assets()
     text = text.replace(js, "").replace(css, "")
@@ -313,10 +313,10 @@ def _outside_vendored(text: str) -> str:
 def test_templates_are_package_files_inlined_into_one_page(page):
     from importlib import resources
 
-    import graph.viz as viz_mod
+    import graph.viz.viewer as viz_mod
 
     _, text = page
-    folder = resources.files("graph") / "viz_templates"
+    folder = resources.files("graph.viz") / "templates"
     for name in TEMPLATE_FILES:
         f = folder / name
         assert f.is_file(), f"{name} is a file of the package"
@@ -341,7 +341,7 @@ def test_pyproject_ships_the_templates():
 
     root = Path(__file__).resolve().parent.parent
     conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "viz_templates/**/*" in conf["tool"]["setuptools"]["package-data"]["graph"]
+    assert "templates/**/*" in conf["tool"]["setuptools"]["package-data"]["graph.viz"]
 
 
 def test_cjk_font_stack_in_page_and_canvas(page):
@@ -355,7 +355,7 @@ def test_cjk_font_stack_in_page_and_canvas(page):
 
 
 def _all_kg_classes() -> list[str]:
-    from graph.ontology import load_ontology
+    from graph.rdf.ontology import load_ontology
 
     return sorted(str(c).rsplit("#", 1)[-1] for c in load_ontology().classes)
 
@@ -414,7 +414,7 @@ def _estimated_box(d: dict, x: float, y: float, font_px: float) -> tuple[float, 
 
 
 def test_isolated_entities_grouped_by_class_without_overlap():
-    from graph.viz import NODE_FONT_PX
+    from graph.viz.viewer import NODE_FONT_PX
 
     g = nx.MultiDiGraph()
     names = [
@@ -462,7 +462,7 @@ def test_isolated_entities_grouped_by_class_without_overlap():
 
 def test_connected_nodes_are_spread_until_labels_clear():
     """A hub with many long-named neighbours: spring layout alone piles the labels on each other."""
-    from graph.viz import NODE_FONT_PX
+    from graph.viz.viewer import NODE_FONT_PX
 
     g = nx.MultiDiGraph()
     g.add_node("hub", label_en="Hub", label_zh_hant="中心", label_zh_hans="中心", type="Bank", mentions=30)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpora import SCHEMES, Sentence, finre_rows, load_all
+from graph.eval.corpora import SCHEMES, Sentence, finre_rows, load_all
 
 #: Published figures, with their sources (see ../shared/data/README.md and the papers).
 ANCHORS: dict[str, str] = {
@@ -80,7 +80,7 @@ def org_per(label: str) -> str | None:
 
 
 def model_predictions(texts: list[str]) -> list[list[Pred]]:
-    from ..nlp.tagger import load_model
+    from graph.nlp.tagger import load_model
 
     return [[(s, e, lab) for s, e, lab, _ in preds] for preds in load_model().predict(texts)]
 
@@ -89,8 +89,8 @@ class PipelineLabels:
     """Coarse (and CLUENER fine) labels of the pipeline's ontology classes."""
 
     def __init__(self) -> None:
-        from ..ontology import load_ontology
-        from ..vocab import KG, SCHEMA
+        from graph.rdf.ontology import load_ontology
+        from graph.vocab import KG, SCHEMA
 
         self.onto = load_ontology()
         self.kg, self.schema = KG, SCHEMA
@@ -117,7 +117,7 @@ class PipelineLabels:
 
 
 def pipeline_predictions(texts: list[str], mapper: Callable[[str], str | None], use_model: bool = True) -> list[list[Pred]]:
-    from ..pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     nlp = get_pipeline(use_model)
     out = []
@@ -142,9 +142,9 @@ def finre_instances(path: Path) -> list[tuple[str, str, str]]:
 
 def finre_end_to_end(path: Path) -> dict[str, float]:
     """% of labelled FinRE instances whose pair is found and joined by the property the label maps to."""
-    from ..nlp.relclf import label_map
-    from ..pipeline import get_pipeline
-    from ..vocab import KG
+    from graph.nlp.pipeline import get_pipeline
+    from graph.nlp.relclf import label_map
+    from graph.vocab import KG
 
     mapping = label_map()
     rows = [row for row in _unmasked_rows(path) if row[2] != "unknown"]

@@ -16,7 +16,7 @@ import numpy
 from spacy.tokens import Doc
 from thinc.api import Model
 
-from .charfeatures import doc_features
+from graph.nlp.charfeatures import doc_features
 
 
 def _layers(model: Model, name: str) -> list[Model]:

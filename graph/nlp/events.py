@@ -26,12 +26,12 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..facts import Fact, FactExtractor, _clean
-from ..ontology import Ontology, load_ontology
-from ..patterns import PATTERN_DIR, load_patterns
-from ..relations import Relation
-from ..script import to_simplified
-from ..vocab import KG, KGID, digest
+from graph.nlp.facts import Fact, FactExtractor, _clean
+from graph.nlp.patterns import PATTERN_DIR, load_patterns
+from graph.nlp.relations import Relation
+from graph.rdf.ontology import Ontology, load_ontology
+from graph.script import to_simplified
+from graph.vocab import KG, KGID, digest
 
 EXTRACTOR = "events"
 JOINERS = ("、", "和", "及", "与", "以及", ",", "，")

@@ -18,11 +18,11 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..ontology import load_ontology
-from ..patterns import load_patterns
-from ..relations import Relation
-from ..vocab import KG
-from . import relclf
+from graph.nlp import relclf
+from graph.nlp.patterns import load_patterns
+from graph.nlp.relations import Relation
+from graph.rdf.ontology import load_ontology
+from graph.vocab import KG
 
 
 class RelationModel:

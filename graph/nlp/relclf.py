@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy
 
-from . import relfeatures
+from graph.nlp import relfeatures
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "relations"
 Span = tuple[int, int]
@@ -176,20 +176,15 @@ def load_classifier(model_dir: Path = MODEL_DIR) -> RelationClassifier:
     return RelationClassifier.load(Path(model_dir))
 
 
-LABEL_MAP_PATH = Path(__file__).resolve().parent.parent.parent / "ontology" / "patterns" / "relation_labels.yaml"
-
-
 @lru_cache(maxsize=2)
 def label_map(path: Path | None = None) -> dict[str, dict]:
     """Label -> {property: 'kg:…' | None, inverse: bool, alias: bool, …} from relation_labels.yaml."""
     import yaml
 
     if path is None:
-        from ..vocab import ONTOLOGY_DIR
+        from graph.vocab import ONTOLOGY_DIR
 
         path = Path(ONTOLOGY_DIR) / "patterns" / "relation_labels.yaml"
-        if not path.exists():
-            path = LABEL_MAP_PATH
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {str(k): dict(v or {}) for k, v in data["labels"].items()}
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from ..script import to_simplified
+from graph.script import to_simplified
 
 HEAD_MARK = "\u2460"  # ①
 TAIL_MARK = "\u2461"  # ②

@@ -23,7 +23,7 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import bioes, charfeatures  # noqa: F401 - registers the model's architecture and scorer
+from graph.nlp import bioes, charfeatures  # noqa: F401 - registers the model's architecture and scorer
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
 SPAN_KEY = "ner_model"
@@ -66,7 +66,7 @@ class NERModel:
         self.tagger = self.nlp.get_pipe("tagger")
         self.labels = list(self.tagger.labels)
         self.allowed, self.first, self.last = bioes.transition_mask(self.labels)
-        from .cnn import compile_tagger
+        from graph.nlp.cnn import compile_tagger
 
         self.forward = compile_tagger(self.tagger.model) or self.tagger.model.predict
         self.meta = self.nlp.meta
@@ -148,7 +148,7 @@ class NERModelComponent:
             return docs
         texts = [doc._.norm_text or doc.text for doc in docs]
         for doc, preds in zip(docs, self.model.predict(texts), strict=True):
-            from .tokens import split_at
+            from graph.nlp.tokens import split_at
 
             split_at(doc, [x for s, e, _, _ in preds for x in (s, e)])
             spans = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.entities import Candidate
+from graph.nlp.entities import Candidate
 
 
 @pytest.fixture(scope="module")

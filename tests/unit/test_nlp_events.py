@@ -19,7 +19,7 @@ PUBLISHED = dt.date(2024, 6, 1)
 
 
 def _pipeline():
-    from graph.pipeline import create_pipeline
+    from graph.nlp.pipeline import create_pipeline
 
     nlp = create_pipeline(False)
     if "cnfinkg_events" not in nlp.pipe_names:
@@ -320,8 +320,8 @@ def test_every_event_has_evidence_fields(ev):
 
 
 def _graph(doc, text, key="doc-a"):
-    from graph.ingest import Document
-    from graph.rdf import document_graph
+    from graph.ingest.reader import Document
+    from graph.rdf.mapping import document_graph
 
     meta = Document(text=text, key=key)
     return document_graph(doc, meta), meta
@@ -381,15 +381,15 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def event_store(tmp_path_factory):
-    import graph.pipeline
+    import graph.nlp.pipeline
     from graph import build
 
-    saved = graph.pipeline.get_pipeline
-    graph.pipeline.get_pipeline = lambda use_statistical=True: _EVENT_NLP.setdefault("nlp", _pipeline())
+    saved = graph.nlp.pipeline.get_pipeline
+    graph.nlp.pipeline.get_pipeline = lambda use_statistical=True: _EVENT_NLP.setdefault("nlp", _pipeline())
     try:
         kg = build(TEXTS, store=tmp_path_factory.mktemp("events") / "s", use_statistical=False)
     finally:
-        graph.pipeline.get_pipeline = saved
+        graph.nlp.pipeline.get_pipeline = saved
     yield kg
     kg.close()
 
@@ -443,7 +443,7 @@ def test_event_store_validates(event_store):
 
 
 def test_event_shape_catches_a_broken_event(ev):
-    from graph.validate import validate
+    from graph.rdf.validate import validate
 
     text = "华宇科技股份有限公司被中国人民银行罚款300万元。"
     g, _ = _graph(ev(text), text)

@@ -128,7 +128,7 @@ def test_features_depend_on_direction():
 def test_label_map_covers_every_label_and_names_real_properties(clf):
     from rdflib import URIRef
 
-    from graph.ontology import load_ontology
+    from graph.rdf.ontology import load_ontology
     from graph.vocab import KG
 
     mapping = relclf.label_map()
@@ -154,7 +154,7 @@ def test_label_map_covers_every_label_and_names_real_properties(clf):
 def test_new_properties_are_labelled_in_three_languages():
     from rdflib.namespace import RDFS
 
-    from graph.ontology import load_ontology
+    from graph.rdf.ontology import load_ontology
     from graph.vocab import KG
 
     onto = load_ontology()

@@ -51,7 +51,7 @@ def test_chunks_cover_the_text():
 
 
 def test_component_writes_span_layer_aligned_to_tokens():
-    from graph.pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     nlp = get_pipeline(True)
     doc = nlp(TEXT_HANT)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from .vocab import ONTOLOGY_DIR, PREFIXES, sparql_prefixes
+from graph.vocab import ONTOLOGY_DIR, PREFIXES, sparql_prefixes
 
 QUERY_DIR = ONTOLOGY_DIR / "queries"
 _UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I | re.M)

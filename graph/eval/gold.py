@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 from rdflib import URIRef
 
-from .ingest import parse_text, read_document
-from .ontology import load_ontology
-from .script import normalize
-from .vocab import KG
+from graph.ingest.reader import parse_text, read_document
+from graph.rdf.ontology import load_ontology
+from graph.script import normalize
+from graph.vocab import KG
 
 
 @dataclass
@@ -214,7 +214,7 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
 
 
 def evaluate_files(paths: list[Path], docs_dir: Path | None = None, use_statistical: bool = True) -> list[DocScore]:
-    from .pipeline import get_pipeline
+    from graph.nlp.pipeline import get_pipeline
 
     nlp = get_pipeline(use_statistical)
     results = []

@@ -17,11 +17,11 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .kb import KnowledgeBase, load_kb
-from .ontology import load_ontology
-from .patterns import load_patterns
-from .script import normalize, to_simplified, to_traditional
-from .vocab import KG, KGID, digest, slugify
+from graph.nlp.kb import KnowledgeBase, load_kb
+from graph.nlp.patterns import load_patterns
+from graph.rdf.ontology import load_ontology
+from graph.script import normalize, to_simplified, to_traditional
+from graph.vocab import KG, KGID, digest, slugify
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from .script import normalize
-from .vocab import ONTOLOGY_DIR
+from graph.script import normalize
+from graph.vocab import ONTOLOGY_DIR
 
 PATTERN_DIR = ONTOLOGY_DIR / "patterns"
 

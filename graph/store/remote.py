@@ -29,8 +29,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef, Variable
 from rdflib.query import Result
 
-from .store import DEFAULT_STORE, GraphStore, StoreError
-from .vocab import ONTOLOGY_GRAPH, sparql_prefixes
+from graph.store.local import DEFAULT_STORE, GraphStore, StoreError
+from graph.vocab import ONTOLOGY_GRAPH, sparql_prefixes
 
 DatasetMode = TypingLiteral["auto", "union", "explicit", "server"]
 
@@ -399,7 +399,7 @@ class RemoteStore:
         from oxrdflib._converter import from_ox
 
         if bindings:
-            from .query import inject_values
+            from graph.store.sparql import inject_values
 
             sparql = inject_values(sparql, bindings)
         kind, payload = self._raw_query(sparql, union=True)
@@ -442,7 +442,7 @@ class RemoteStore:
         return sorted(out, key=lambda x: (str(x.graph_name), str(x.subject), str(x.predicate), str(x.object)))
 
     def union_graph(self, include_ontology: bool = False) -> Graph:
-        from .store import rdflib_graph
+        from graph.store.local import rdflib_graph
 
         return rdflib_graph(self.triples(include_ontology))
 

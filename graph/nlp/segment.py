@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
 from spacy.vocab import Vocab
 
-from .script import to_simplified
+from graph.script import to_simplified
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -128,7 +128,7 @@ def create_tokenizer(kb_words: bool = True, pos: str = "dict"):
     def make(nlp):
         words: list[tuple[str, str]] = []
         if kb_words:
-            from .kb import load_kb
+            from graph.nlp.kb import load_kb
 
             for entry in load_kb().entries.values():
                 for kind in ("label", "alt", "former", "abbreviation", "short"):

@@ -3,7 +3,7 @@
 Standard library only: a :class:`http.server.ThreadingHTTPServer` serves
 
 * ``/``: the workbench, a page with the vendored YASGUI editor pointed at this endpoint
-  (``graph/serve_static/``; nothing is loaded from elsewhere), and its files under ``/static/``;
+  (``graph/serve/static/``; nothing is loaded from elsewhere), and its files under ``/static/``;
 * ``/queries`` and ``/prefixes``: the named-query library and the project's prefixes as JSON;
 * ``/data?graph=IRI`` and ``/data?default``: read-only SPARQL 1.1 Graph Store Protocol GET
   (Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept``);
@@ -63,9 +63,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyoxigraph as ox
 
-from .vocab import PREFIXES
+from graph.vocab import PREFIXES
 
-log = logging.getLogger("graph.serve")
+log = logging.getLogger("graph.serve.server")
 
 QUERY_PATHS = ("/sparql", "/query")
 UPDATE_PATH = "/update"
@@ -74,7 +74,7 @@ QUERIES_PATH = "/queries"
 PREFIXES_PATH = "/prefixes"
 STATIC_PREFIX = "/static/"
 #: The workbench's files: ``index.html`` (served at ``/``) and the rest under ``/static/``.
-STATIC_DIR = Path(__file__).resolve().parent / "serve_static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: Resources a page on another origin may read (CORS); never ``/update``.
 CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH)
 DEFAULT_HOST = "127.0.0.1"
@@ -530,7 +530,7 @@ def _normalise_origins(origins: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def _named_query_library() -> list[dict[str, str]]:
     """The named queries (``ontology/queries``) with the prefixes they use declared, for the workbench."""
-    from .query import describe_named, named_queries, with_prefixes
+    from graph.store.sparql import describe_named, named_queries, with_prefixes
 
     paths = named_queries()
     return [{"name": name, "description": description,
@@ -983,7 +983,7 @@ def make_server(
     ``/prefixes`` (``"*"``, the default: any page, since these are read-only; a list, or a
     comma-separated string, of ``scheme://host[:port]``; None for no CORS). ``/update`` never allows CORS.
     """
-    from .store import StoreError
+    from graph.store.local import StoreError
 
     store_path = Path(store_path)
     if not store_path.exists():

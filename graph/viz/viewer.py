@@ -7,7 +7,7 @@ the ``pyvis`` package ships (pyvis's own template links Bootstrap and
 tom-select from CDNs even in ``in_line`` mode, so we write the page around
 vis-network ourselves), and a Content-Security-Policy forbids any fetch.
 The page, its stylesheet and its script are real files in
-``graph/viz_templates/`` (``page.html``, ``app.css``, ``app.js``), inlined
+``graph/viz/templates/`` (``page.html``, ``app.css``, ``app.js``), inlined
 when the page is rendered.
 
 Readability: node labels use a CJK-capable font stack; entities without
@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from .vocab import KG, PREFIXES, sparql_prefixes
+from graph.vocab import KG, PREFIXES, sparql_prefixes
 
 if TYPE_CHECKING:
-    from .store import GraphStore
+    from graph.store.local import GraphStore
 
 #: Above this many nodes the O(n²) spring layout is replaced by a sampled one.
 FAST_LAYOUT_ABOVE = 1000
@@ -136,7 +136,7 @@ EVENT_ROLE_COLOUR = "#8e6fc1"
 def class_family(cls: str) -> str:
     """Top schema.org class of a kg: class (Organization, Person, ...), read from the ontology."""
     try:
-        from .ontology import load_ontology
+        from graph.rdf.ontology import load_ontology
 
         top = load_ontology().top_class(KG[cls])
     except Exception:  # noqa: BLE001 - styling must not fail because the ontology file is missing
@@ -222,7 +222,7 @@ def _most_specific(types: Iterable[str]) -> str:
     try:
         from rdflib import URIRef
 
-        from .ontology import load_ontology
+        from graph.rdf.ontology import load_ontology
 
         onto = load_ontology()
         ancestors = {t: onto.ancestors(URIRef(t)) for t in kg_types}
@@ -414,7 +414,7 @@ def node_names(data: Mapping[str, Any]) -> list[str]:
 
 def find_entities(g: nx.MultiDiGraph, name: str) -> list[str]:
     """Nodes with a label or altLabel equal to ``name`` across scripts, width and case (also accepts an IRI)."""
-    from .script import normalize
+    from graph.script import normalize
 
     if name in g:
         return [name]
@@ -430,7 +430,7 @@ def ego(g: nx.MultiDiGraph, focus: str, hops: int = 1) -> nx.MultiDiGraph:
     """The neighbourhood of radius ``hops`` around every entity named ``focus``, ignoring edge direction."""
     hits = find_entities(g, focus)
     if not hits:
-        from .script import normalize
+        from graph.script import normalize
 
         names = {normalize(x): x for _, d in g.nodes(data=True) for x in node_names(d)}
         close = [names[k] for k in difflib.get_close_matches(normalize(focus), list(names), n=5, cutoff=0.5)]
@@ -454,7 +454,7 @@ def query_subgraph(store: GraphStore, g: nx.MultiDiGraph, sparql: str) -> nx.Mul
     """
     import pyoxigraph as ox
 
-    from .query import uses_service, with_prefixes
+    from graph.store.sparql import uses_service, with_prefixes
 
     text = with_prefixes(sparql)
     if uses_service(text):
@@ -727,7 +727,7 @@ def _sampled_force_layout(
 # -- SHACL ---------------------------------------------------------------------------------
 def mark_violations(store: GraphStore, g: nx.MultiDiGraph) -> int:
     """Run SHACL and put the failed rules on the nodes/edges they concern (``violations`` attribute)."""
-    from .validate import validate_store
+    from graph.rdf.validate import validate_store
 
     report = validate_store(store)
     by_statement = {
@@ -758,15 +758,15 @@ def mark_violations(store: GraphStore, g: nx.MultiDiGraph) -> int:
 
 
 # -- HTML ----------------------------------------------------------------------------------
-#: The page, its stylesheet and its script, kept as real files in the package (``graph/viz_templates``).
+#: The page, its stylesheet and its script, kept as real files in the package (``graph/viz/templates``).
 TEMPLATE_FILES = ("page.html", "app.css", "app.js")
 
 
 def template_text(name: str) -> str:
-    """One file of ``graph/viz_templates``, read from the installed package."""
+    """One file of ``graph/viz/templates``, read from the installed package."""
     if name not in TEMPLATE_FILES:
         raise ValueError(f"unknown viewer template '{name}'")
-    return (resources.files(__package__ or "graph") / "viz_templates" / name).read_text(encoding="utf-8")
+    return (resources.files("graph.viz") / "templates" / name).read_text(encoding="utf-8")
 
 
 def _vis_assets() -> tuple[str, str]:

@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .ingest import InputError
-from .query import QueryError
-from .store import DEFAULT_STORE, StoreError, StoreLockedError
+from graph.ingest.reader import InputError
+from graph.store.local import DEFAULT_STORE, StoreError, StoreLockedError
+from graph.store.sparql import QueryError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Knowledge graphs from Chinese financial news.")
 
@@ -44,7 +44,7 @@ EXIT_INTERNAL = 5
 
 def _store_location(value: str | Path) -> str | Path:
     """A store directory, or an ``http(s)://`` SPARQL endpoint kept as text (a Path would fold ``//``)."""
-    from .remote import is_remote
+    from graph.store.remote import is_remote
 
     text = str(value)
     return text if is_remote(text) else Path(text)
@@ -131,7 +131,7 @@ def _os_error_message(exc: OSError) -> str:
 
 
 def _open(store: str | Path, read_only: bool = False):
-    from .api import KnowledgeGraph
+    from graph.api import KnowledgeGraph
 
     return KnowledgeGraph.open(store, read_only=read_only)
 
@@ -159,7 +159,7 @@ def build(
     """Extract entities, relations and facts from documents into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .ingest import iter_paths
+    from graph.ingest.reader import iter_paths
 
     # A missing path or a folder without documents is reported and skipped; when no path is usable the
     # build stops here, before the store is opened (docs/errors.md).
@@ -218,7 +218,7 @@ def query(
     timeout: Annotated[float, typer.Option(help="Stop the query after this many seconds (0 = no limit).")] = 0.0,
 ) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the store."""
-    from .query import is_update, parse_binding, resolve, with_prefixes
+    from graph.store.sparql import is_update, parse_binding, resolve, with_prefixes
 
     text = resolve(query)
     sparql = with_prefixes(text)
@@ -244,7 +244,7 @@ def _check_syntax(sparql: str, line_offset: int = 0) -> None:
     import pyoxigraph as ox
     from rdflib.plugins.sparql import prepareUpdate
 
-    from .query import is_update, syntax_error_message
+    from graph.store.sparql import is_update, syntax_error_message
 
     try:
         if not is_update(sparql):
@@ -265,7 +265,7 @@ def _run_query_child(sparql, store, bindings, fmt, conn) -> None:  # pragma: no 
 
     from rich.console import Console
 
-    from .api import KnowledgeGraph
+    from graph.api import KnowledgeGraph
 
     buf = io.StringIO()
     global out
@@ -329,7 +329,7 @@ def _print_result(result, fmt: Fmt) -> None:
             out.print("true" if result.askAnswer else "false")
         return
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        from .rdf import bind_prefixes
+        from graph.rdf.mapping import bind_prefixes
 
         g = bind_prefixes(result.graph)
         sys.stdout.write(g.serialize(format="json-ld" if fmt == Fmt.json else "turtle"))
@@ -354,7 +354,7 @@ def _print_result(result, fmt: Fmt) -> None:
 
 
 def _short(v) -> str:
-    from .vocab import PREFIXES
+    from graph.vocab import PREFIXES
 
     s = _term(v)
     for p, ns in PREFIXES.items():
@@ -367,7 +367,7 @@ def _short(v) -> str:
 @_guard
 def queries() -> None:
     """List the named queries."""
-    from .query import describe_named
+    from graph.store.sparql import describe_named
 
     t = Table("name", "what it answers")
     for name, doc in describe_named():
@@ -452,7 +452,7 @@ def remove(
 @_guard
 def validate(store: StoreOpt = DEFAULT_STORE) -> None:
     """Check the graph against the SHACL shapes in ontology/shapes.ttl."""
-    from .validate import print_report
+    from graph.rdf.validate import print_report
 
     with _open(store, read_only=True) as kg:
         report = kg.validate()
@@ -472,7 +472,7 @@ def serve(
     cors: Annotated[str, typer.Option(help="Origins allowed to query from a browser: '*', 'none', or a comma-separated list.")] = "*",
 ) -> None:
     """Serve the workbench at http://HOST:PORT/ and the SPARQL 1.1 endpoint at /sparql (read-only unless --update)."""
-    from .serve import serve as run_server
+    from graph.serve.server import serve as run_server
 
     if not isinstance(store, Path):
         raise ValueError(f"--store {store}: kg serve serves a local store directory, not a remote endpoint")
@@ -493,7 +493,7 @@ def evaluate(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the scores as JSON.")] = None,
 ) -> None:
     """Score extraction against gold annotations: entities, types, relations, facts."""
-    from .evaluate import evaluate_files, print_scores
+    from graph.eval.gold import evaluate_files, print_scores
 
     t0 = time.perf_counter()
     results = evaluate_files(gold, docs, use_statistical=model)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF
 
-from .ontology import load_ontology
-from .vocab import KG, KGEV, KGID, digest
+from graph.rdf.ontology import load_ontology
+from graph.vocab import KG, KGEV, KGID, digest
 
 
 def materialise(g: Graph) -> Graph:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from .ontology import load_ontology
-from .vocab import KG, ONTOLOGY_DIR, sparql_prefixes
+from graph.rdf.ontology import load_ontology
+from graph.vocab import KG, ONTOLOGY_DIR, sparql_prefixes
 
 #: Properties whose values each document graph states for itself: their sh:maxCount holds per graph.
 PER_DOCUMENT = (KG.mentionCount,)

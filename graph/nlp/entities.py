@@ -18,9 +18,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .kb import KBEntry, KnowledgeBase, load_kb
-from .patterns import load_patterns
-from .script import normalize
+from graph.nlp.kb import KBEntry, KnowledgeBase, load_kb
+from graph.nlp.patterns import load_patterns
+from graph.script import normalize
 
 for _name, _default in (("source", None), ("confidence", 1.0)):
     if not Span.has_extension(_name):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from .vocab import KGDOC, digest, slugify
+from graph.vocab import KGDOC, digest, slugify
 
 DOC_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".text"}
 MAX_BYTES = 20 * 1024 * 1024
@@ -73,7 +73,7 @@ def readable_slug(text: str, limit: int = 64) -> str:
 
     from pypinyin import Style, lazy_pinyin
 
-    from .script import to_simplified
+    from graph.script import to_simplified
 
     spelled = " ".join(lazy_pinyin(to_simplified(text), style=Style.NORMAL))
     spelled = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
@@ -325,7 +325,7 @@ def parse_text(text: str, key: str, path: str | None = None, sidecar: dict | Non
 
 def _boilerplate() -> re.Pattern[str]:
     """Footer line starts (related links, tags, editor credits) from ``ontology/patterns/ingest.yaml``."""
-    from .patterns import PATTERN_DIR
+    from graph.nlp.patterns import PATTERN_DIR
 
     global _BOILERPLATE
     if _BOILERPLATE is None:

@@ -15,8 +15,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 from spacy.tokens import Doc
 
-from .ingest import Document
-from .vocab import KG, KGEV, PREFIXES, SCHEMA, digest
+from graph.ingest.reader import Document
+from graph.vocab import KG, KGEV, PREFIXES, SCHEMA, digest
 
 EXTRACTOR_VERSION = "cnfinkg-0.1"
 
@@ -144,8 +144,8 @@ def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
     events = doc._.events if Doc.has_extension("events") else None
     if not events:
         return
-    from .ontology import load_ontology
-    from .patterns import load_patterns
+    from graph.nlp.patterns import load_patterns
+    from graph.rdf.ontology import load_ontology
 
     p = load_patterns("events.yaml")
     role_props, text_props, dec_props = p["role_properties"], p["text_properties"], p.get("decimal_text_properties", {})
@@ -197,7 +197,7 @@ def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
 
 
 def _guess_lang(text: str) -> str:
-    from .script import detect_script
+    from graph.script import detect_script
 
     return detect_script(text)
 

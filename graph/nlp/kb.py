@@ -15,8 +15,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from .script import normalize
-from .vocab import KG, KGID, ONTOLOGY_DIR
+from graph.script import normalize
+from graph.vocab import KG, KGID, ONTOLOGY_DIR
 
 #: How a name is tied to its entity; short names only count when the document also uses a fuller one.
 NAME_KINDS = ("label", "alt", "former", "abbreviation", "short")

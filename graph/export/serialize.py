@@ -11,8 +11,8 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .store import GraphStore
-from .vocab import ONTOLOGY_GRAPH, PREFIXES
+from graph.store.local import GraphStore
+from graph.vocab import ONTOLOGY_GRAPH, PREFIXES
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -32,7 +32,7 @@ QUAD_FORMATS = {"nquads", "trig"}
 def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | None = None, include_ontology: bool = False) -> bytes | None:
     fmt = fmt.lower()
     if fmt in GRAPH_FORMATS:
-        from .viz import write_graph_file
+        from graph.viz.viewer import write_graph_file
 
         return _emit(write_graph_file(store, fmt), output)
     if fmt not in FORMATS:

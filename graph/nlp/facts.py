@@ -16,9 +16,9 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .ontology import load_ontology
-from .patterns import load_patterns
-from .vocab import KG
+from graph.nlp.patterns import load_patterns
+from graph.rdf.ontology import load_ontology
+from graph.vocab import KG
 
 
 @dataclass

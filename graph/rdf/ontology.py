@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .vocab import KG, ONTOLOGY_DIR, SCHEMA
+from graph.vocab import KG, ONTOLOGY_DIR, SCHEMA
 
 TOP_CLASSES = tuple(SCHEMA[c] for c in ("Organization", "Person", "Product", "Event", "Place", "CreativeWork"))
 

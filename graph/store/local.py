@@ -18,8 +18,8 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from .rdf import bind_prefixes
-from .vocab import KG, ONTOLOGY_GRAPH, sparql_prefixes
+from graph.rdf.mapping import bind_prefixes
+from graph.vocab import KG, ONTOLOGY_GRAPH, sparql_prefixes
 
 DEFAULT_STORE = Path("kg-store")
 
@@ -130,7 +130,7 @@ class GraphStore:
     def query(self, sparql: str, bindings: dict[str, object] | None = None):
         """rdflib's query API over Oxigraph (union of all graphs); bindings become an inline VALUES block."""
         if bindings:
-            from .query import inject_values
+            from graph.store.sparql import inject_values
 
             sparql = inject_values(sparql, bindings)
         return self.dataset.query(sparql)
