@@ -18,15 +18,10 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.kb import KBEntry, KnowledgeBase, load_kb
 from graph.nlp.patterns import load_patterns
 from graph.script import normalize
-
-for _name, _default in (("source", None), ("confidence", 1.0)):
-    if not Span.has_extension(_name):
-        Span.set_extension(_name, default=_default)
-if not Doc.has_extension("aliases"):
-    Doc.set_extension("aliases", default=None)  # alias key -> full-name key, defined by the text
 
 NAME_JOINERS = set("·・-")  # 丹尼斯·霍珀, 汤姆-克鲁斯: inside a name, not around it
 PUNCT = set("，,。．.！!？?；;：:、（）()《》「」『』“”\"'‘’【】[]{}—-–…·/\\|~～ \t\n\u3000")

@@ -26,6 +26,7 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.facts import Fact, FactExtractor, _clean
 from graph.nlp.patterns import PATTERN_DIR, load_patterns
 from graph.nlp.relations import Relation
@@ -88,8 +89,6 @@ class _Ent:
         return cls(s, t, e.kb_id_, e.label_)
 
 
-if not Doc.has_extension("events"):
-    Doc.set_extension("events", default=None)
 
 
 class EventExtractor:

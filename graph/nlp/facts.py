@@ -16,6 +16,7 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.patterns import load_patterns
 from graph.rdf.ontology import load_ontology
 from graph.vocab import KG
@@ -43,12 +44,6 @@ class DateMention:
     value: str  # ISO date, year-month or year
 
 
-if not Doc.has_extension("facts"):
-    Doc.set_extension("facts", default=None)
-if not Doc.has_extension("dates"):
-    Doc.set_extension("dates", default=None)
-if not Doc.has_extension("published"):
-    Doc.set_extension("published", default=None)  # datetime.date or None
 
 
 class FactExtractor:
@@ -197,7 +192,11 @@ def _valid(val: str) -> bool:
     return True
 
 
-@Language.factory("cnfinkg_facts", default_config={"patterns": "facts.yaml"})
+@Language.factory(
+    "cnfinkg_facts",
+    default_config={"patterns": "facts.yaml"},
+    assigns=["doc._.facts", "doc._.dates"],  # reads doc._.published, set by the caller
+)
 def make_fact_extractor(nlp: Language, name: str, patterns: str) -> FactExtractor:
     return FactExtractor(nlp, name, patterns)
 

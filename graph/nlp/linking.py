@@ -17,6 +17,7 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.kb import KnowledgeBase, load_kb
 from graph.nlp.patterns import load_patterns
 from graph.rdf.ontology import load_ontology
@@ -38,10 +39,6 @@ class EntityRecord:
     confidence: float = 1.0
 
 
-if not Doc.has_extension("entities"):
-    Doc.set_extension("entities", default=None)  # IRI -> EntityRecord
-if not Doc.has_extension("branches"):
-    Doc.set_extension("branches", default=None)  # (branch IRI, parent IRI, branch span) of branch names
 
 
 def _lang_of(text: str) -> str:
@@ -318,6 +315,11 @@ class EntityLinker:
         rec.alt_labels = alts
 
 
-@Language.factory("cnfinkg_linker", default_config={"patterns": "linking.yaml"})
+@Language.factory(
+    "cnfinkg_linker",
+    default_config={"patterns": "linking.yaml"},
+    assigns=["token.ent_kb_id", "doc._.entities", "doc._.branches"],
+    requires=["doc.ents"],
+)
 def make_entity_linker(nlp: Language, name: str, patterns: str) -> EntityLinker:
     return EntityLinker(nlp, name, patterns)

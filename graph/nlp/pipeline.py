@@ -15,7 +15,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from graph.nlp import entities, events, facts, linking, relation_model, relations, segment, tagger  # noqa: F401 - registers the components  # noqa: F401 - registers the components
+from graph.nlp import entities, events, facts, linking, relation_model, relations, segment, tagger  # noqa: F401 - registers the components
 
 SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
 

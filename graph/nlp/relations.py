@@ -18,6 +18,7 @@ from rdflib import URIRef
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.patterns import load_patterns
 from graph.rdf.ontology import Ontology, load_ontology
 from graph.vocab import KG
@@ -41,8 +42,6 @@ class Relation:
         return (self.head, self.prop, self.tail)
 
 
-if not Doc.has_extension("relations"):
-    Doc.set_extension("relations", default=None)
 
 
 class RelationExtractor:
@@ -642,6 +641,11 @@ class RelationExtractor:
         return False
 
 
-@Language.factory("cnfinkg_relations", default_config={"patterns": "relations.yaml", "entity_patterns": "entities.yaml"})
+@Language.factory(
+    "cnfinkg_relations",
+    default_config={"patterns": "relations.yaml", "entity_patterns": "entities.yaml"},
+    assigns=["doc._.relations"],
+    requires=["doc.ents", "doc._.entities"],
+)
 def make_relation_extractor(nlp: Language, name: str, patterns: str, entity_patterns: str) -> RelationExtractor:
     return RelationExtractor(nlp, name, patterns, entity_patterns)

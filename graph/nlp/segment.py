@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces, registry
 from spacy.vocab import Vocab
 
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.script import to_simplified
 
 jieba.setLogLevel(logging.WARNING)
@@ -26,8 +27,6 @@ jieba.setLogLevel(logging.WARNING)
 _NUM = re.compile(r"\d[0-9.,%]*")
 _FUNCTION_CHARS = set("以在为对与和的是从把被将向于及或而并由让给跟同据经令使请当自至到往用凭")
 
-if not Doc.has_extension("norm_text"):
-    Doc.set_extension("norm_text", default=None)
 
 
 class ScriptNormalizingTokenizer:

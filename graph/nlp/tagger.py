@@ -21,17 +21,19 @@ from pathlib import Path
 
 import numpy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from graph.nlp import bioes, charfeatures  # noqa: F401 - registers the model's architecture and scorer
+from graph.nlp import (  # noqa: F401 - registers the model's architecture and scorer
+    bioes,
+    charfeatures,
+    extensions,  # noqa: F401  (registers doc._ / span._ attributes)
+)
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner"
 SPAN_KEY = "ner_model"
 MAX_CHUNK = 400
 Prediction = tuple[int, int, str, float]
 
-if not Span.has_extension("model_confidence"):
-    Span.set_extension("model_confidence", default=0.0)
 
 
 def available(model_dir: Path = MODEL_DIR) -> bool:
@@ -165,7 +167,7 @@ class NERModelComponent:
     "cnfinkg_ner_model",
     default_config={"model_dir": str(MODEL_DIR)},
     assigns=["doc.spans", "span._.model_confidence"],
-    requires=["doc._.norm_text"],
+    # reads doc._.norm_text, which the tokenizer (nlp.segment) sets, not a component
 )
 def make_ner_model(nlp: Language, name: str, model_dir: str) -> NERModelComponent:
     return NERModelComponent(model_dir)
