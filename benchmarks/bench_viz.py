@@ -3,7 +3,7 @@
     python benchmarks/bench_viz.py [--nodes 5000] [--edges 10000] [--runs 3]
 
 A synthetic graph (entity-like labels in three scripts, classes, mentions,
-one evidence sentence per edge) is rendered with ``graph.viz.viewer.render_html``
+one evidence sentence per edge) is rendered with ``graph.viz.render_html``
 and opened in headless Chromium (``/usr/bin/chromium``, driven over the
 DevTools protocol by the browser test's ``CDPBrowser``).  The figure is the
 time from navigation start until vis-network's first ``afterDrawing`` event
@@ -29,7 +29,7 @@ import networkx as nx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph.viz.viewer import layout, render_html  # noqa: E402
+from graph.viz import layout, render_html  # noqa: E402
 
 TARGET_SECONDS = 3.0
 CLASSES = (

@@ -10,19 +10,22 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rdflib import Graph, URIRef
 
 from graph.ingest.reader import Document, InputError, iter_paths, key_for_text, parse_text, read_document
 from graph.store.local import DEFAULT_STORE, GraphStore
-from graph.store.sparql import QueryError, is_update, resolve, uses_service, with_prefixes
+from graph.store.sparql import Prepared, QueryError, prepare
+from graph.store.timeout import QueryTimeout, run_in_child
 
 if TYPE_CHECKING:
+
     from graph.store.remote import RemoteStore
 
 Source = str | Path | Document
@@ -97,6 +100,48 @@ class QueryResult:
         import pandas as pd
 
         return pd.DataFrame([[None if v is None else str(v) for v in row] for row in self.rows], columns=self.vars)
+
+    def serialize(self, format: str = "json", destination: TextIO | None = None) -> str | None:
+        """The result as ``json`` (SPARQL 1.1 results; JSON-LD for a graph), ``xml``, ``csv``, ``tsv``,
+        or for CONSTRUCT/DESCRIBE ``turtle``, ``ntriples``, ``jsonld``, ``rdfxml``; written to
+        ``destination`` (a text stream) if given, else returned."""
+        from graph.store.formats import write_result
+
+        if destination is not None:
+            write_result(self, format, destination)
+            return None
+        buf = io.StringIO()
+        write_result(self, format, buf)
+        return buf.getvalue()
+
+    def __reduce__(self) -> tuple[Callable[..., QueryResult], tuple[str, list[str], Any]]:
+        """Pickled as its rows, answer or triples: a result computed in another process (a query
+        run with a time limit) comes back whole, with no store behind it."""
+        payload = self.rows if self.type == "SELECT" else self.askAnswer if self.type == "ASK" else list(self.raw)
+        return (_restore_result, (self.type, self.vars, payload))
+
+
+def _restore_result(kind: str, vars_: list[str], payload: Any) -> QueryResult:
+    from rdflib import Variable
+    from rdflib.query import Result
+
+    raw = Result(kind)
+    if kind == "SELECT":
+        names = [Variable(v) for v in vars_]
+        raw.vars = names
+        raw.bindings = [{n: t for n, t in zip(names, row, strict=False) if t is not None} for row in payload]
+    elif kind == "ASK":
+        raw.askAnswer = payload
+    else:
+        raw.graph = Graph()
+        for t in payload:
+            raw.graph.add(t)
+    return QueryResult(raw)
+
+
+def _query_store(store: GraphStore | RemoteStore, sparql: str, bindings: dict[str, object] | None) -> QueryResult:
+    """Runs in the child process of a query with a time limit; the result is computed as it is pickled."""
+    return QueryResult(store.query(sparql, bindings))
 
 
 class KnowledgeGraph:
@@ -193,17 +238,27 @@ class KnowledgeGraph:
         return removed
 
     # -- reading --------------------------------------------------------
-    def query(self, query: str, bindings: dict[str, object] | None = None, allow_update: bool = False) -> QueryResult | None:
-        """Run SPARQL text, a .rq file, or a named query from ``ontology/queries``."""
-        sparql = with_prefixes(resolve(query))
-        if uses_service(sparql):
+    def query(self, query: str | Prepared, bindings: dict[str, object] | None = None, allow_update: bool = False,
+              timeout: float | None = None) -> QueryResult | None:
+        """Run SPARQL text, a .rq file, a named query from ``ontology/queries``, or one from :func:`prepare`.
+
+        A malformed query raises :class:`QueryError` with the line and column of the problem.
+        ``timeout``: seconds after which a query (not an update) is stopped, its process killed,
+        and :class:`QueryTimeout` raised.
+        """
+        prepared = query if isinstance(query, Prepared) else prepare(query, bindings)
+        if isinstance(query, Prepared) and bindings:
+            prepared = replace(prepared, bindings={**prepared.bindings, **bindings})
+        if prepared.info.uses_service:
             raise QueryError("SERVICE (federated queries) is not allowed")
-        if is_update(sparql):
+        if prepared.is_update:
             if not allow_update:
                 raise QueryError("this is a SPARQL Update; call query(..., allow_update=True) to change the store")
-            self.store.update(sparql)
+            self.store.update(prepared.sparql)
             return None
-        return QueryResult(self.store.query(sparql, bindings))
+        if timeout:
+            return run_in_child(_query_store, self.store, prepared.sparql, prepared.bindings or None, timeout=timeout)
+        return QueryResult(self.store.query(prepared.sparql, prepared.bindings or None))
 
     def serialize(self, format: str = "turtle", destination: str | Path | None = None, include_ontology: bool = False) -> str | None:
         from graph.export.serialize import serialize
@@ -216,12 +271,12 @@ class KnowledgeGraph:
         return data.decode("utf-8") if data is not None else None
 
     def to_networkx(self):
-        from graph.viz.viewer import to_networkx
+        from graph.viz import to_networkx
 
         return to_networkx(self.store)
 
     def visualize(self, path: str | Path = "graph.html", lang: str = "en", **kwargs) -> Path:
-        from graph.viz.viewer import write_html
+        from graph.viz import write_html
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return write_html(self.store, Path(path), lang=lang, **kwargs)
@@ -320,20 +375,12 @@ class _Extracted:
 def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
     """One document to N-Triples text; runs in a worker process when building in parallel."""
     doc_meta, use_statistical, reason = args
-    from graph.nlp.pipeline import get_pipeline
+    from graph.nlp.pipeline import annotate
     from graph.rdf.mapping import document_graph, to_ntriples
 
     name = doc_meta.path or doc_meta.key
     try:
-        nlp = get_pipeline(use_statistical)
-        # spaCy refuses texts over nlp.max_length (1,000,000 characters) with [E088], a guard sized for
-        # its parser and NER models.  This pipeline's statistical layer reads the text in short chunks
-        # and the rest is rules, so the per-document byte limit (--max-mb) is the guard that counts.
-        nlp.max_length = max(nlp.max_length, len(doc_meta.text) + 1)
-        sdoc = nlp.make_doc(doc_meta.text)
-        sdoc._.published = doc_meta.published_date
-        for _, proc in nlp.pipeline:
-            sdoc = proc(sdoc)
+        sdoc = annotate(doc_meta, use_statistical=use_statistical)
         g = document_graph(sdoc, doc_meta)
         if reason:
             from graph.rdf.reason import materialise
@@ -370,6 +417,21 @@ def _plausible_path(s: str) -> bool:
     return exists or "/" in s or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm")
 
 
+def unusable_paths(paths: Iterable[str | Path]) -> list[str]:
+    """Why each path that gives no document at all is unusable (missing, a folder without documents).
+
+    Found without reading a document or opening a store, so a build that has nothing to read can
+    stop before it creates one.
+    """
+    problems = []
+    for p in paths:
+        try:
+            next(iter_paths([Path(p)]), None)
+        except InputError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT_STORE, **kwargs) -> KnowledgeGraph:
     """Build (or update) a knowledge graph from files, folders or texts and return it open."""
     kg = KnowledgeGraph.open(store)
@@ -381,4 +443,5 @@ def build(sources: Iterable[Source] | Source, store: str | Path | None = DEFAULT
     return kg
 
 
-__all__ = ["BuildReport", "KnowledgeGraph", "QueryError", "QueryResult", "build"]
+__all__ = ["BuildReport", "KnowledgeGraph", "Prepared", "QueryError", "QueryResult", "QueryTimeout", "build",
+           "prepare", "unusable_paths"]

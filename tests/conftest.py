@@ -18,12 +18,10 @@ def nlp():
 def run(nlp):
     """Run the whole pipeline on a text, with an optional publication date."""
 
+    from graph.nlp.pipeline import annotate_text
+
     def _run(text: str, published=None):
-        doc = nlp.make_doc(text)
-        doc._.published = published
-        for _, proc in nlp.pipeline:
-            doc = proc(doc)
-        return doc
+        return annotate_text(text, published, nlp)
 
     return _run
 

@@ -49,3 +49,13 @@ def test_offsets_point_into_original_text(run):
     doc = run(text)
     for e in doc.ents:
         assert text[e.start_char : e.end_char] == e.text
+
+
+def test_each_layer_writes_its_candidates_to_a_span_group(run):
+    doc = run("招商銀行與星河證券合作,董事長張明遠表示。")
+    assert ("招商銀行", True) in {(s.text, bool(s.kb_id_)) for s in doc.spans["kb_names"]}
+    patterns = doc.spans["pattern_names"]
+    assert {"星河證券", "張明遠"} <= {s.text for s in patterns}
+    assert all(s.id_.startswith("pattern:") for s in patterns)  # the rule that proposed it
+    assert list(doc.spans["model_names"]) == []  # the rules-only pipeline runs no model
+    assert {e.text for e in doc.ents} >= {"招商銀行", "星河證券", "張明遠"}

@@ -35,3 +35,17 @@ def test_same_text_same_triples(run):
     b, _ = _graph(run, "騰訊與招商銀行簽約,金額達10億元。")
     assert sorted(a) == sorted(b)
     Graph().parse(data=a.serialize(format="turtle"), format="turtle")
+
+
+def test_one_fact_stated_twice_in_a_sentence_has_one_evidence_record_with_one_confidence(run):
+    """Two layers (rules and the classifier) may state the same fact in one sentence."""
+    from dataclasses import replace
+
+    text = "去年騰訊與招商銀行達成合作。"
+    doc = run(text)
+    rel = next(r for r in doc._.relations if r.prop == KG.partnerOf)
+    doc._.relations = [*doc._.relations, replace(rel, confidence=rel.confidence / 2, extractor="model")]
+    g = document_graph(doc, parse_text(text, "t1"))
+    records = [st for st in g.subjects(RDF.type, RDF.Statement) if g.value(st, RDF.predicate) == KG.partnerOf]
+    assert len(records) == 1
+    assert [float(c) for c in g.objects(records[0], KG.confidence)] == [rel.confidence]

@@ -97,3 +97,21 @@ def test_resignation_never_asserts_a_current_position(run):
     # the person who takes over still holds it
     doc = run("平安银行董事会聘任王建国为行长。")
     assert [r.role for r in doc._.relations if r.prop == KG.holdsPosition] == ["行长"]
+
+
+def test_relation_docs_are_generated_from_the_rules():
+    from pathlib import Path
+
+    from graph.nlp.relation_docs import render
+
+    checked_in = (Path(__file__).resolve().parent.parent / "docs" / "relations.md").read_text(encoding="utf-8")
+    assert checked_in == render(), "docs/relations.md is stale: run python -m graph.nlp.relation_docs -o docs/relations.md"
+
+
+def test_ontology_keeps_no_trigger_words():
+    """relations.yaml is the one list of trigger words: the ontology no longer repeats them on properties."""
+    from graph.rdf.ontology import load_ontology
+    from graph.vocab import KG
+
+    onto = load_ontology()
+    assert not list(onto.graph.subjects(KG.trigger, None))

@@ -168,7 +168,7 @@ def test_build_query_export_match_embedded(url: str, dataset: str) -> None:
     assert len(g) == len(remote.store)
     assert remote.store.union_graph().isomorphic(local.store.union_graph())
 
-    rn, ln = remote.to_networkx(), local.to_networkx()  # graph.viz.viewer goes through store.ox.query
+    rn, ln = remote.to_networkx(), local.to_networkx()  # graph.viz reads through ReadableStore.select
     assert sorted(rn.nodes) == sorted(ln.nodes) and sorted(rn.edges) == sorted(ln.edges)
     local.close()
     remote.close()
@@ -224,6 +224,38 @@ def test_large_documents_are_chunked_then_staged(url: str) -> None:
     assert st.document_graphs() == [doc]
     assert not st.query(f'ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{STAGING_PREFIX}")) }}').askAnswer
     assert {str(o) for _, _, o in st.union_graph()} == {f"value {i}\nsecond line" for i in range(300)}
+
+
+def test_read_interface_matches_embedded(url: str) -> None:
+    """viz and export read only through graph.store.base.ReadableStore: both backends answer it alike."""
+    import pyoxigraph as ox
+
+    from graph.store.base import ReadableStore
+    from graph.vocab import sparql_prefixes
+
+    remote = KnowledgeGraph(RemoteStore(url))  # type: ignore[arg-type]
+    remote.add([TEXT_A, TEXT_B], use_statistical=False)
+    local = _embedded([TEXT_A, TEXT_B])
+    for st in (remote.store, local.store):
+        assert isinstance(st, ReadableStore)
+    q = sparql_prefixes() + "SELECT ?e ?l ?none WHERE { ?e kg:mentionCount ?c ; rdfs:label ?l }"
+    a, b = remote.store.select(q), local.store.select(q)
+    assert a.variables == b.variables == ("e", "l", "none")
+    assert sorted(map(str, a.rows)) == sorted(map(str, b.rows)) and a.rows
+    c = sparql_prefixes() + "CONSTRUCT { ?a kg:partnerOf ?b } WHERE { ?a kg:partnerOf ?b }"
+    assert set(map(str, remote.store.construct(c))) == set(map(str, local.store.construct(c))) != set()
+    for fmt, graphs in ((ox.RdfFormat.N_TRIPLES, False), (ox.RdfFormat.N_QUADS, True)):
+        ra, lb = remote.store.dump(fmt, named_graphs=graphs), local.store.dump(fmt, named_graphs=graphs)
+        assert sorted(ra.splitlines()) == sorted(lb.splitlines()) and ra
+    with pytest.raises(SyntaxError):
+        remote.store.select("SELEC ?x WHERE { ?x ?p ?o }")
+    with pytest.raises(ValueError):
+        remote.store.select("ASK { ?s ?p ?o }")
+    with pytest.raises(ValueError):
+        remote.store.construct(q)
+    assert not hasattr(remote.store, "ox"), "no stand-in for the embedded store's backend"
+    local.close()
+    remote.close()
 
 
 # -- errors -------------------------------------------------------------------------

@@ -22,16 +22,10 @@ from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TSV, TURTLE, XML
 from SPARQLWrapper import SPARQLWrapper as Endpoint
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.serve.server import (
-    STATIC_DIR,
-    RequestRefused,
-    SparqlServer,
-    inspect_sparql,
-    make_server,
-    negotiate,
-    serve,
-    static_file,
-)
+from graph.serve import STATIC_DIR, SparqlServer, make_server, serve
+from graph.serve.protocol import RequestRefused, negotiate
+from graph.serve.static import static_file
+from graph.store.sparql import inspect_sparql
 
 TEXT = "中國工商銀行與螞蟻金服達成合作。"
 KG = "https://w3id.org/cnfinkg/ontology#"

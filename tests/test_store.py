@@ -46,3 +46,35 @@ def test_long_text_is_not_mistaken_for_a_path(tmp_path):
     kg = build([text], store=tmp_path / "s", use_statistical=False)
     assert kg.stats()["documents"] == 1
     kg.close()
+
+
+# -- the read interface viz and export use (graph.store.base.ReadableStore) ----------------
+def test_local_store_answers_the_read_interface(tmp_path):
+    import pyoxigraph as ox
+    import pytest
+
+    from graph.store.base import ReadableStore, Solutions
+    from graph.vocab import sparql_prefixes
+
+    kg = build([TEXT_A], store=tmp_path / "s", use_statistical=False)
+    st = kg.store
+    assert isinstance(st, ReadableStore)
+    q = sparql_prefixes() + "SELECT ?e ?none WHERE { ?e kg:mentionCount ?c } ORDER BY ?e"
+    res = st.select(q)
+    assert isinstance(res, Solutions) and res.variables == ("e", "none")
+    assert res.rows and all(isinstance(r["e"], ox.NamedNode) and r["none"] is None for r in res.rows)
+    assert st.select(sparql_prefixes() + "SELECT ?x WHERE { ?x a kg:NoSuchClass }") == Solutions(("x",), [])
+    triples = st.construct(sparql_prefixes() + "CONSTRUCT { ?a kg:partnerOf ?b } WHERE { ?a kg:partnerOf ?b }")
+    assert triples and all(isinstance(t, ox.Triple) for t in triples)
+    with pytest.raises(ValueError):
+        st.select("ASK { ?s ?p ?o }")
+    with pytest.raises(ValueError):
+        st.construct("SELECT * WHERE { ?s ?p ?o }")
+    with pytest.raises(SyntaxError):
+        st.select("SELEC ?x WHERE { ?x ?p ?o }")
+    nt = st.dump(ox.RdfFormat.N_TRIPLES)
+    assert nt == st.dump(ox.RdfFormat.N_TRIPLES) and len(nt.splitlines()) == len(st)
+    nq = st.dump(ox.RdfFormat.N_QUADS, named_graphs=True)
+    assert len(nq.splitlines()) == len(list(st.quads())) >= len(st)
+    assert len(st.dump(ox.RdfFormat.N_QUADS, named_graphs=True, include_ontology=True).splitlines()) > len(nq.splitlines())
+    kg.close()

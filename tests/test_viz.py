@@ -12,7 +12,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from graph.viz.viewer import (
+from graph.viz import (
     FONT_STACK,
     TEMPLATE_FILES,
     class_styles,
@@ -256,7 +256,7 @@ def test_layout_is_the_same_in_every_process(tmp_path):
 
     code = (
         "import json, networkx as nx\n"
-        "from graph.viz.viewer import layout\n"
+        "from graph.viz import layout\n"
         "g = nx.MultiDiGraph()\n"
         "g.add_nodes_from(f'n{i:02d}' for i in range(40))\n"
         "g.add_edges_from((f'n{i:02d}', f'n{(i * 7 + 3) % 25:02d}', 'partnerOf') for i in range(25))\n"
@@ -303,9 +303,9 @@ def test_shacl_violations_are_marked(kg, g, monkeypatch):
 # -- templates, readability, styles -----------------------------------------------------------
 def _outside_vendored(text: str) -> str:
     """The page without vis-network's inlined code and the JSON data (IRIs there are names, not links)."""
-    from graph.viz.viewer import _vis_assets
+    from graph.viz import vis_assets
 
-    js, css = _vis_assets()
+    js, css = vis_assets()
     text = text.replace(js, "").replace(css, "")
     return re.sub(r'(<script type="application/json" id="kg-data">).*?(</script>)', r"\1\2", text, flags=re.S)
 
@@ -313,7 +313,7 @@ def _outside_vendored(text: str) -> str:
 def test_templates_are_package_files_inlined_into_one_page(page):
     from importlib import resources
 
-    import graph.viz.viewer as viz_mod
+    import graph.viz as viz_pkg
 
     _, text = page
     folder = resources.files("graph.viz") / "templates"
@@ -325,8 +325,9 @@ def test_templates_are_package_files_inlined_into_one_page(page):
         if name != "page.html":  # the stylesheet and script are inlined, not linked
             first = next(line for line in body.splitlines() if line.strip() and "@@" not in line)
             assert first in text
-    source = Path(viz_mod.__file__).read_text(encoding="utf-8")
-    assert "<!DOCTYPE" not in source and "new vis.Network" not in source and "#details dt" not in source
+    for module in sorted(Path(viz_pkg.__file__).parent.glob("*.py")):  # no page, script or style in any module
+        source = module.read_text(encoding="utf-8")
+        assert "<!DOCTYPE" not in source and "new vis.Network" not in source and "#details dt" not in source, module.name
     assert "new vis.Network" in text and "#details dt" in text
     assert "@@" not in _outside_vendored(text), "every placeholder is filled"
     own = _outside_vendored(text)
@@ -414,7 +415,7 @@ def _estimated_box(d: dict, x: float, y: float, font_px: float) -> tuple[float, 
 
 
 def test_isolated_entities_grouped_by_class_without_overlap():
-    from graph.viz.viewer import NODE_FONT_PX
+    from graph.viz import NODE_FONT_PX
 
     g = nx.MultiDiGraph()
     names = [
@@ -462,7 +463,7 @@ def test_isolated_entities_grouped_by_class_without_overlap():
 
 def test_connected_nodes_are_spread_until_labels_clear():
     """A hub with many long-named neighbours: spring layout alone piles the labels on each other."""
-    from graph.viz.viewer import NODE_FONT_PX
+    from graph.viz import NODE_FONT_PX
 
     g = nx.MultiDiGraph()
     g.add_node("hub", label_en="Hub", label_zh_hant="中心", label_zh_hans="中心", type="Bank", mentions=30)

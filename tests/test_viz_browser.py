@@ -214,7 +214,7 @@ def browser():
 @pytest.fixture(scope="module")
 def seed_page(seed_store, tmp_path_factory):
     from graph.store.local import GraphStore
-    from graph.viz.viewer import to_networkx, write_html
+    from graph.viz import to_networkx, write_html
 
     out = tmp_path_factory.mktemp("viz") / "seed.html"
     with GraphStore(seed_store, read_only=True) as store:

@@ -17,6 +17,7 @@ import yaml
 from rdflib import URIRef
 
 from graph.ingest.reader import parse_text, read_document
+from graph.nlp.pipeline import annotate
 from graph.rdf.ontology import load_ontology
 from graph.script import normalize
 from graph.vocab import KG
@@ -119,22 +120,26 @@ def _sub_or_equal(onto, a: URIRef, b: URIRef) -> bool:
 
 def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
     onto = load_ontology()
-    sdoc = nlp.make_doc(doc_meta.text)
-    sdoc._.published = doc_meta.published_date
-    for _, proc in nlp.pipeline:
-        sdoc = proc(sdoc)
+    sdoc = annotate(doc_meta, nlp)
     s = DocScore(name)
-    # predicted entities and their names
+    p2g = _score_entities(s, gold, sdoc, onto)
+    _score_relations(s, gold, sdoc, onto, p2g)
+    _score_facts(s, gold, sdoc)
+    return s
+
+
+def _score_entities(s: DocScore, gold: dict, sdoc, onto) -> dict[URIRef, str]:
+    """Match predicted entities to gold ones by shared names, one to one; return predicted IRI -> gold id."""
     pred: dict[URIRef, set[str]] = {}
     ptype: dict[URIRef, URIRef] = {}
     for iri, rec in (sdoc._.entities or {}).items():
-        names = {normalize(sdoc.text[a:b].strip("《》")) for a, b in rec.mentions}
-        pred[iri] = names
+        pred[iri] = {normalize(sdoc.text[a:b].strip("《》")) for a, b in rec.mentions}
         ptype[iri] = rec.type
     gold_ents = {e["id"]: {normalize(str(n).strip("《》")) for n in e.get("names", [])} for e in gold.get("entities", [])}
     gold_type = {e["id"]: KG[e["type"]] for e in gold.get("entities", [])}
     # one-to-one matching by shared names, largest overlap first
-    pairs = sorted(((len(gn & pn), gid, iri) for gid, gn in gold_ents.items() for iri, pn in pred.items() if gn & pn), key=lambda x: (-x[0], x[1], str(x[2])))
+    pairs = sorted(((len(gn & pn), gid, iri) for gid, gn in gold_ents.items() for iri, pn in pred.items() if gn & pn),
+                   key=lambda x: (-x[0], x[1], str(x[2])))
     g2p: dict[str, URIRef] = {}
     p2g: dict[URIRef, str] = {}
     for _, gid, iri in pairs:
@@ -155,19 +160,24 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
             s.types_correct += 1
         else:
             s.wrong_types.append(f"{gid}: {str(ptype[iri]).rsplit('#', 1)[-1]} ≠ {gold_type[gid].rsplit('#', 1)[-1]}")
-    # relations
-    def readings(h: str, p: URIRef, t: str) -> set[tuple[str, URIRef, str]]:
-        out = {(h, p, t)}
-        info = onto.properties.get(p)
-        if info is not None:
-            if info.symmetric:
-                out.add((t, p, h))
-            if info.inverse is not None:
-                out.add((t, info.inverse, h))
-            for parent in info.parents:
-                out.add((h, parent, t))
-        return out
+    return p2g
 
+
+def _readings(onto, h: str, p: URIRef, t: str) -> set[tuple[str, URIRef, str]]:
+    """Every way of stating (h, p, t) that the ontology makes equivalent or implies."""
+    out = {(h, p, t)}
+    info = onto.properties.get(p)
+    if info is not None:
+        if info.symmetric:
+            out.add((t, p, h))
+        if info.inverse is not None:
+            out.add((t, info.inverse, h))
+        for parent in info.parents:
+            out.add((h, parent, t))
+    return out
+
+
+def _score_relations(s: DocScore, gold: dict, sdoc, onto, p2g: dict[URIRef, str]) -> None:
     pred_rel: set[tuple[str, URIRef, str]] = set()
     unmapped = 0
     for r in sdoc._.relations or []:
@@ -182,9 +192,9 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
         props = gr["relation"] if isinstance(gr["relation"], list) else [gr["relation"]]
         ok = False
         for prop in props:
-            gold_readings = readings(gr["head"], KG[prop], gr["tail"])
+            gold_readings = _readings(onto, gr["head"], KG[prop], gr["tail"])
             for pr in pred_rel:
-                if readings(*pr) & gold_readings:
+                if _readings(onto, *pr) & gold_readings:
                     matched_pred.add(pr)
                     ok = True
         if ok:
@@ -194,7 +204,9 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
     fp = len(pred_rel - matched_pred) + unmapped
     s.relations = Counts(tp, fp, len(gold.get("relations", [])) - tp)
     s.spurious_relations = sorted(f"{h} {str(p).rsplit('#', 1)[-1]} {t}" for h, p, t in pred_rel - matched_pred)
-    # facts
+
+
+def _score_facts(s: DocScore, gold: dict, sdoc) -> None:
     facts = sdoc._.facts or []
     for gf in gold.get("facts", []):
         s.facts_total += 1
@@ -210,7 +222,6 @@ def score_document(gold: dict, name: str, doc_meta, nlp) -> DocScore:
             same_value = False
         if same_value and str(gf.get("unit", "")).lower() == hit.unit.lower() and (gf.get("qualifier") or None) == hit.qualifier:
             s.facts_correct += 1
-    return s
 
 
 def evaluate_files(paths: list[Path], docs_dir: Path | None = None, use_statistical: bool = True) -> list[DocScore]:

@@ -1,7 +1,9 @@
 """Serialising the store: Turtle by default, deterministic byte for byte.
 
-Triples are sorted before pyoxigraph writes them, so the same store always
-gives the same file whatever order Oxigraph's indexes return.
+The store writes the bytes (:meth:`graph.store.base.ReadableStore.dump`):
+the embedded store straight from Oxigraph's indexes, whose order is a
+function of the content alone, a remote store from sorted triples, so the
+same store always gives the same file.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from graph.store.local import GraphStore
-from graph.vocab import ONTOLOGY_GRAPH, PREFIXES
+from graph.store.base import ReadableStore
+from graph.vocab import PREFIXES
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -29,31 +31,22 @@ GRAPH_FORMATS = ("graphml", "gexf")
 QUAD_FORMATS = {"nquads", "trig"}
 
 
-def serialize(store: GraphStore, fmt: str = "turtle", output: IO[bytes] | str | None = None, include_ontology: bool = False) -> bytes | None:
+def serialize(store: ReadableStore, fmt: str = "turtle", output: IO[bytes] | str | None = None, include_ontology: bool = False) -> bytes | None:
+    """The store in ``fmt`` (returned, or written to ``output``); embedded and remote stores give the same statements.
+
+    Graph-file formats come from the viewer's NetworkX view, because Gephi or yEd read nodes and edges, not RDF.
+    """
     fmt = fmt.lower()
     if fmt in GRAPH_FORMATS:
-        from graph.viz.viewer import write_graph_file
+        from graph.viz import write_graph_file
 
         return _emit(write_graph_file(store, fmt), output)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}': choose one of {', '.join(sorted(set(FORMATS) | set(GRAPH_FORMATS)))}")
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     use_prefixes = prefixes if fmt in ("turtle", "ttl", "trig", "rdfxml") else None
-    native = store.ox if isinstance(getattr(store, "ox", None), ox.Store) else None
-    if fmt in QUAD_FORMATS:
-        if native is not None:
-            # Oxigraph's index order is a function of the content alone: deterministic without sorting.
-            quads = (q for q in native.quads_for_pattern(None, None, None, None)
-                     if include_ontology or q.graph_name != ox.NamedNode(str(ONTOLOGY_GRAPH)))
-        else:
-            quads = sorted(store.quads(include_ontology), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-        return _write(ox.serialize(quads, None, FORMATS[fmt], prefixes=use_prefixes), output)
-    if native is not None:
-        where = "GRAPH ?g { ?s ?p ?o }" if include_ontology else f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>)"
-        triples = native.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }} }}")
-    else:
-        triples = [ox.Triple(s, p, o) for s, p, o in sorted(store.triples(include_ontology), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))]
-    return _write(ox.serialize(triples, None, FORMATS[fmt], prefixes=use_prefixes), output)
+    data = store.dump(FORMATS[fmt], named_graphs=fmt in QUAD_FORMATS, include_ontology=include_ontology, prefixes=use_prefixes)
+    return _write(data, output)
 
 
 def _write(data: bytes, output: IO[bytes] | str | None) -> bytes | None:

@@ -12,6 +12,8 @@ participants that the ontology has a property for (acquirer ``acquires`` target,
 ``doc._.relations`` with extractor ``event:<type>``, so they get evidence like every relation.
 A resignation (卸任, 辭去, 離職…) is an executive change of the resigned kind: it asserts no
 ``holdsPosition``, and removes any that another layer read in the same sentence for that person.
+Who fills which role is :mod:`graph.nlp.event_roles`; this module opens the frames, reads their
+figures and turns them into relations.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
+from graph.nlp.event_roles import FrameEntity, RoleFiller, Site
 from graph.nlp.facts import Fact, FactExtractor, _clean
+from graph.nlp.markers import load_markers
 from graph.nlp.patterns import PATTERN_DIR, load_patterns
 from graph.nlp.relations import Relation
 from graph.rdf.ontology import Ontology, load_ontology
@@ -35,7 +39,6 @@ from graph.script import to_simplified
 from graph.vocab import KG, KGID, digest
 
 EXTRACTOR = "events"
-JOINERS = ("、", "和", "及", "与", "以及", ",", "，")
 
 
 @dataclass
@@ -70,39 +73,17 @@ class Event:
         return v[0] if v else None
 
 
-@dataclass
-class _Ent:
-    """An entity as a frame sees it: a name that swallowed the trigger (增持华宇科技…, 张明辞去) is cut at it."""
-
-    start_char: int
-    end_char: int
-    kb_id_: str
-    label_: str
-
-    @classmethod
-    def of(cls, e: Span, pos: int, end: int) -> _Ent:
-        s, t = e.start_char, e.end_char
-        if pos <= s < end < t:
-            s = end
-        elif s < pos < t <= end:
-            t = pos
-        return cls(s, t, e.kb_id_, e.label_)
-
-
-
-
 class EventExtractor:
     def __init__(self, nlp: Language, name: str, patterns: str, entity_patterns: str, fact_patterns: str) -> None:
         self.onto: Ontology = load_ontology()
         p = load_patterns(patterns)
         self.frames: dict[str, dict[str, Any]] = p["events"]
-        self.gap = int(p.get("gap", 40))
-        self.adjacent = int(p.get("adjacent_gap", 3))
         self.position_blockers = list(p.get("position_blockers", []))
         self.status_words = dict(sorted((p.get("status_words") or {}).items(), key=lambda kv: -len(kv[0])))
         self.status_window = int(p.get("status_window", 12))
-        self.anaphors = tuple(sorted(p.get("anaphors", []), key=len, reverse=True))
-        self.anaphora_window = int(p.get("anaphora_window", 200))
+        marks = load_markers(patterns, "marks")  # punctuation as written (load_patterns folds width)
+        self.clause_marks = tuple(marks["clause_marks"])
+        self.roles = RoleFiller(self.onto, p, marks)
         # Regular expressions are kept as written (load_patterns folds case and width), in Simplified script.
         raw = yaml.safe_load((PATTERN_DIR / patterns).read_text(encoding="utf-8"))
         self.shares_re = re.compile(to_simplified(raw["shares_pattern"]))
@@ -118,125 +99,42 @@ class EventExtractor:
         words = sorted({t for t, _ in self.triggers}, key=len, reverse=True)
         self.trigger_re = re.compile("|".join(re.escape(w) for w in words)) if words else None
 
-    # ----------------------------------------------------------------- helpers
-    def _cls(self, doc: Doc, e: Span | _Ent) -> URIRef:
-        rec = doc._.entities.get(URIRef(e.kb_id_)) if doc._.entities else None
-        return rec.type if rec is not None else KG[e.label_]
-
-    def _fits(self, doc: Doc, e: Span | _Ent, spec: dict[str, Any]) -> bool:
-        c = self._cls(doc, e)
-        if spec.get("types") and not any(self.onto.is_a(c, KG[t]) for t in spec["types"]):
-            return False
-        return not any(self.onto.is_a(c, KG[t]) for t in spec.get("not_types", []))
-
-    def _near_words(self, norm: str, e: _Ent, spec: dict[str, Any]) -> bool:
-        """after_words / before_words, either (or): the entity stands right after / before one of them."""
-        aw, bw = spec.get("after_words"), spec.get("before_words")
-        if not aw and not bw:
-            return True
-        lo = max(0, e.start_char - self.adjacent - 4)
-        before = norm[lo : e.start_char]
-        after = norm[e.end_char : e.end_char + self.adjacent + 6]
-        if aw and any(before.endswith(w) or (w in before[-(len(w) + self.adjacent) :] and _plain(before[before.rfind(w) + len(w) :]))
-                      for w in aw):
-            return True
-        return bool(bw) and any(
-            after.startswith(w) or (w in after[: len(w) + self.adjacent] and _plain(after[: after.find(w)])) for w in bw
-        )
-
-    def _excluded(self, norm: str, e: _Ent, spec: dict[str, Any]) -> bool:
-        after = norm[e.end_char : e.end_char + self.adjacent + 4]
-        before = norm[max(0, e.start_char - 4) : e.start_char]
-        return any(after.startswith(w) for w in spec.get("not_before_words", [])) or any(
-            before.endswith(w) for w in spec.get("not_after_words", []))
-
-    @staticmethod
-    def _distance(e: _Ent, pos: int, end: int) -> int:
-        return pos - e.end_char if e.end_char <= pos else e.start_char - end if e.start_char >= end else 0
-
-    def _group(self, norm: str, ents: list[_Ent], e: _Ent) -> list[_Ent]:
-        """The coordinated group (A、B 和 C) an entity belongs to."""
-        i = ents.index(e)
-        lo = hi = i
-        while lo > 0 and norm[ents[lo - 1].end_char : ents[lo].start_char].strip() in JOINERS:
-            lo -= 1
-        while hi + 1 < len(ents) and norm[ents[hi].end_char : ents[hi + 1].start_char].strip() in JOINERS:
-            hi += 1
-        return ents[lo : hi + 1]
-
     # ----------------------------------------------------------------- frames
     def _frame(self, doc: Doc, sent: Span, norm: str, ents: list[Span], name: str, pos: int, end: int,
                facts: list[Fact], dates, prior: list[Span] = ()) -> Event | None:
         fr = self.frames[name]
-        ents = [_Ent.of(e, pos, end) for e in ents]
-        anaphoric = False
-        s_text = norm[sent.start_char : sent.end_char]
-        texts: dict[str, str] = {}
-        for key, regs in self.texts[name].items():
-            for r in regs:
-                m = _nearest_match(r, s_text, pos - sent.start_char, key)
-                if m is not None:
-                    a, b = m.span(key)
-                    texts[key] = doc.text[sent.start_char + a : sent.start_char + b].strip()
-                    break
+        site = Site(doc, sent, norm, pos, end, [FrameEntity.of(e, pos, end) for e in ents], prior)
+        texts = self._texts(site, name)
         if any(k not in texts for k in fr.get("require_texts", [])):
             return None
-        roles: dict[str, list[_Ent]] = {}
-        used: set[str] = set()
-        spec_roles: dict[str, dict[str, Any]] = fr.get("roles", {})
-        near = [e for e in ents if self._distance(e, pos, end) <= self.gap]
-        pas = fr.get("passive")
-        if pas:
-            agent = self._passive(norm, near, pos, pas["markers"], spec_roles[pas["agent"]], spec_roles[pas["patient"]], doc)
-            if agent is not None:
-                a, patient = agent
-                roles[pas["agent"]] = [a]
-                used.add(a.kb_id_)
-                if patient is not None:
-                    roles[pas["patient"]] = [patient]
-                    used.add(patient.kb_id_)
-        for role, spec in spec_roles.items():
-            if role in roles:
-                continue
-            cands = [e for e in near if e.kb_id_ not in used and self._fits(doc, e, spec) and self._near_words(norm, e, spec)
-                     and not self._excluded(norm, e, spec)]
-            side = spec.get("side", "any")
-            if side == "before":
-                cands = [e for e in cands if e.end_char <= pos]
-            elif side == "after":
-                cands = [e for e in cands if e.start_char >= end]
-            cands.sort(key=lambda e: (self._distance(e, pos, end), e.start_char))
-            if not cands and spec.get("fallback") == "first":
-                cands = [e for e in ents if e.kb_id_ not in used and self._fits(doc, e, spec)][:1]
-            if not cands and spec.get("anaphora") and self._anaphor(norm, sent, ents, pos):
-                # 公司/該公司 擬回購…: the latest fitting entity of the sentences just before
-                ante = [e for e in prior if e.kb_id_ not in used and sent.start_char - e.end_char <= self.anaphora_window
-                        and self._fits(doc, e, spec)]
-                cands = [_Ent(ante[-1].start_char, ante[-1].end_char, ante[-1].kb_id_, ante[-1].label_)] if ante else []
-                anaphoric = bool(cands)
-            if not cands:
-                continue
-            if spec.get("multi"):
-                chosen: list[_Ent] = []
-                for e in cands:
-                    for g in self._group(norm, ents, e):
-                        if g.kb_id_ not in used and self._fits(doc, g, spec) and g not in chosen:
-                            chosen.append(g)
-                chosen.sort(key=lambda e: e.start_char)
-            else:
-                chosen = [cands[0]]
-            roles[role] = chosen
-            used.update(e.kb_id_ for e in chosen)
-        if any(spec.get("required") and r not in roles for r, spec in spec_roles.items()):
+        filled = self.roles.fill(site, fr)
+        if filled is None:
             return None
-        missing = sum(1 for r in spec_roles if r not in roles) + int(anaphoric) * 2
-        if "lead" in roles and "investors" in spec_roles:
-            roles.setdefault("investors", [])
-            roles["investors"] = sorted({e.kb_id_: e for e in roles["investors"] + roles["lead"]}.values(), key=lambda e: e.start_char)
+        roles, missing = filled
         ev = Event(name, KG[fr["class"]], doc.text[pos:end], pos, end, sent.start_char, sent.end_char,
                    {r: _dedup(URIRef(e.kb_id_) for e in es) for r, es in roles.items()}, texts,
                    dict(fr.get("attributes") or {}), confidence=round(float(fr.get("confidence", 0.7)) * (0.9**missing), 3),
                    spans={URIRef(e.kb_id_): (e.start_char, e.end_char) for es in roles.values() for e in reversed(es)})
+        self._figures(ev, site, fr, facts, dates)
+        return ev
+
+    def _texts(self, site: Site, name: str) -> dict[str, str]:
+        """The frame's named texts (round, code, price…): for each, the match nearest the trigger."""
+        sent = site.sent
+        s_text = site.norm[sent.start_char : sent.end_char]
+        texts: dict[str, str] = {}
+        for key, regs in self.texts[name].items():
+            for r in regs:
+                m = _nearest_match(r, s_text, site.pos - sent.start_char, key)
+                if m is not None:
+                    a, b = m.span(key)
+                    texts[key] = site.doc.text[sent.start_char + a : sent.start_char + b].strip()
+                    break
+        return texts
+
+    def _figures(self, ev: Event, site: Site, fr: dict[str, Any], facts: list[Fact], dates) -> None:
+        """Amount, shares, share of total, position, status and date: what the sentence says around the trigger."""
+        doc, sent, norm, pos, end = site.doc, site.sent, site.norm, site.pos, site.end
         s_facts = [f for f in facts if f.sent_start == sent.start_char]
         if fr.get("amount"):
             money = [f for f in s_facts if f.unit in fr["amount"]]
@@ -259,24 +157,11 @@ class EventExtractor:
         if s_dates:
             before = [d for d in s_dates if d.end <= pos]
             ev.date = (before[-1] if before else s_dates[0]).value
-        return ev
-
-    def _passive(self, norm, near, pos, markers, agent_spec, patient_spec, doc):
-        before = [e for e in near if e.end_char <= pos and self._fits(doc, e, agent_spec)]
-        if not before:
-            return None
-        agent = before[-1]
-        lo = max(0, agent.start_char - 2)
-        if not any(m in norm[lo : agent.start_char] for m in markers):
-            return None
-        k = max(norm.rfind(m, lo, agent.start_char) for m in markers)
-        patients = [e for e in near if e.end_char <= k and self._fits(doc, e, patient_spec) and e.kb_id_ != agent.kb_id_]
-        return agent, (patients[-1] if patients else None)
 
     def _status(self, norm: str, sent: Span, pos: int) -> str | None:
         lo = max(sent.start_char, pos - self.status_window)
         before = norm[lo:pos]
-        cut = max(before.rfind(c) for c in "，,；;：:。")
+        cut = max(before.rfind(c) for c in self.clause_marks)
         before = before[cut + 1 :]
         best = None
         for w, status in self.status_words.items():
@@ -284,15 +169,6 @@ class EventExtractor:
             if k >= 0 and (best is None or k > best[0]):
                 best = (k, status)
         return best[1] if best else None
-
-    def _anaphor(self, norm: str, sent: Span, ents: list[_Ent], pos: int) -> bool:
-        for w in self.anaphors:
-            k = norm.find(w, sent.start_char, pos)
-            while k >= 0:
-                if not any(e.start_char <= k < e.end_char for e in ents):
-                    return True
-                k = norm.find(w, k + 1, pos)
-        return False
 
     def _shares(self, norm: str, sent: Span, pos: int, end: int) -> Decimal | None:
         best = None
@@ -334,7 +210,7 @@ class EventExtractor:
         events: list[Event] = []
         for sent in doc.sents:
             ents = [e for e in all_ents if e.start_char >= sent.start_char and e.end_char <= sent.end_char]
-            if self.trigger_re is None or not (ents or self.anaphors):
+            if self.trigger_re is None or not (ents or self.roles.anaphors):
                 continue
             if not self.trigger_re.search(norm, sent.start_char, sent.end_char):
                 continue
@@ -356,7 +232,7 @@ class EventExtractor:
                 s_events.append(ev)
             fired = {e.type for e in s_events}
             s_events = [e for e in s_events if not fired & set(self.frames[e.type].get("suppressed_by", []))]
-            events.extend(_merge(s_events))
+            events.extend(_merge(s_events, self.frames))
         events.sort(key=lambda e: (e.sent_start, e.trigger_start, e.type))
         doc._.events = events
         self._relations(doc, events)
@@ -413,10 +289,6 @@ def _glued(e: Span, pos: int, end: int) -> bool:
     return pos <= e.start_char < end < e.end_char or e.start_char < pos < e.end_char <= end
 
 
-def _plain(gap: str) -> bool:
-    return not any(c in gap for c in "，,。；;：:")
-
-
 def _dedup(items) -> list[URIRef]:
     out: list[URIRef] = []
     for i in items:
@@ -451,11 +323,12 @@ def _occurrences(norm: str, lo: int, hi: int, triggers: list[tuple[str, str]]) -
     return found
 
 
-def _merge(events: list[Event]) -> list[Event]:
+def _merge(events: list[Event], frames: dict[str, dict[str, Any]]) -> list[Event]:
     """Two triggers of one frame type in a sentence with the same participants are one event."""
     out: list[Event] = []
     for ev in events:
-        same = next((o for o in out if o.type == ev.type and _core(o) == _core(ev)), None)
+        loose = frames[ev.type].get("not_identifying", ())
+        same = next((o for o in out if o.type == ev.type and _core(o, loose) == _core(ev, loose)), None)
         if same is None:
             out.append(ev)
             continue
@@ -471,10 +344,11 @@ def _merge(events: list[Event]) -> list[Event]:
     return out
 
 
-def _core(ev: Event) -> tuple:
-    # The first role listed is the frame's main participant; with the second it identifies the event.
+def _core(ev: Event, loose) -> tuple:
+    # The first role listed is the frame's main participant; with the second it identifies the event
+    # (unless the frame lists it as not identifying: one round may name its investors twice).
     keys = list(ev.roles)[:2]
-    return tuple(sorted((k, tuple(ev.roles[k])) for k in keys if k not in ("lead", "investors")))
+    return tuple(sorted((k, tuple(ev.roles[k])) for k in keys if k not in loose))
 
 
 @Language.factory(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -44,8 +45,6 @@ class DateMention:
     value: str  # ISO date, year-month or year
 
 
-
-
 class FactExtractor:
     def __init__(self, nlp: Language, name: str, patterns: str) -> None:
         p = load_patterns(patterns)
@@ -54,31 +53,47 @@ class FactExtractor:
         self.mags = {k: Decimal(str(v)) for k, v in p["magnitudes"].items()}
         self.units = p["units"]
         self.numerals = p["numerals"]
+        self.ten = next(k for k, v in self.numerals.items() if v == 10)
         self.rel_years = p["relative_years"]
         self.named_days = p["named_days"]
-        pre = "|".join(sorted((q for q in self.quals if q not in ("以上", "以下", "左右", "多", "余")), key=len, reverse=True))
-        mag = "|".join(sorted(self.mags, key=len, reverse=True))
-        unit = "|".join(re.escape(u) for u in sorted(self.units, key=len, reverse=True))
-        num = r"\d+(?:[.,]\d+)*(?: \d{3})*|[一二两三四五六七八九十]{1,3}"
-        self.number_re = re.compile(
-            rf"(?P<pre>{pre})?(?P<num>{num})(?P<more>多|余)?\s*(?P<mag>{mag})?(?P<more2>多|余)?(?P<unit>{unit})(?P<post>以上|以下|左右)?"
+        self.clause_breaks: str = p["clause_breaks"]
+        self.number_re = self._number_regex(p)
+        self.date_re = self._date_regex(p["date_words"])
+
+    def _number_regex(self, p: dict) -> re.Pattern[str]:
+        """<qualifier> <number> <more> <magnitude> <more> <unit> <qualifier>: 超过3亿多元, 十多年, 100万户以上."""
+        post, more = p["post_qualifiers"], p["more_words"]
+        pre = _either(q for q in self.quals if q not in (*post, *more))
+        mag = _either(self.mags)
+        unit = _either(self.units)
+        num = rf"\d+(?:[.,]\d+)*(?: \d{{3}})*|[{''.join(self.numerals)}]{{1,3}}"
+        more_re, post_re = _either(more), _either(post)
+        return re.compile(
+            rf"(?P<pre>{pre})?(?P<num>{num})(?P<more>{more_re})?\s*(?P<mag>{mag})?(?P<more2>{more_re})?(?P<unit>{unit})(?P<post>{post_re})?"
         )
-        days = "|".join(re.escape(d) for d in self.named_days)
-        rel = "|".join(self.rel_years)
-        self.date_re = re.compile(
-            rf"(?P<y>\d{{4}})年(?:(?P<m>\d{{1,2}})月(?:(?P<d>\d{{1,2}})[日号])?)?"
-            rf"|(?P<rel>{rel})(?:(?P<rm>\d{{1,2}})月(?:(?P<rd>\d{{1,2}})[日号])?|(?P<day>{days})|(?P<mid>中|底|初|末))?"
-            rf"|(?<![\d年])(?P<m2>\d{{1,2}})月(?P<d2>\d{{1,2}})[日号]"
+
+    def _date_regex(self, words: dict) -> re.Pattern[str]:
+        """<y>年<m>月<d>日, a relative year with a month, a named day or a part of the year, <m>月<d>日."""
+        self.year_word = words["year"]
+        y, mo = re.escape(words["year"]), re.escape(words["month"])
+        d = "[" + "".join(re.escape(x) for x in words["day"]) + "]"
+        part = _either(words["part_of_year"])
+        days = _either(self.named_days)
+        rel = _either(self.rel_years)
+        return re.compile(
+            rf"(?P<y>\d{{4}}){y}(?:(?P<m>\d{{1,2}}){mo}(?:(?P<d>\d{{1,2}}){d})?)?"
+            rf"|(?P<rel>{rel})(?:(?P<rm>\d{{1,2}}){mo}(?:(?P<rd>\d{{1,2}}){d})?|(?P<day>{days})|(?P<mid>{part}))?"
+            rf"|(?<![\d{y}])(?P<m2>\d{{1,2}}){mo}(?P<d2>\d{{1,2}}){d}"
         )
 
     def _number(self, raw: str) -> Decimal | None:
         raw = raw.replace(",", "").replace(" ", "")
         if raw and raw[0] in self.numerals:
-            if raw == "十":
+            if raw == self.ten:
                 return Decimal(10)
-            if raw.startswith("十"):
+            if raw.startswith(self.ten):
                 return Decimal(10 + self.numerals.get(raw[1:], 0))
-            if raw.endswith("十") and len(raw) == 2:
+            if raw.endswith(self.ten) and len(raw) == 2:
                 return Decimal(self.numerals[raw[0]] * 10)
             if len(raw) == 1:
                 return Decimal(self.numerals[raw])
@@ -132,7 +147,7 @@ class FactExtractor:
                     continue
                 if any(e.start_char <= start < e.end_char for e in ents):
                     continue
-                if m.group("unit") == "年" and not (m.group("more") or m.group("more2") or m.group("pre") or m.group("post")):
+                if m.group("unit") == self.year_word and not (m.group("more") or m.group("more2") or m.group("pre") or m.group("post")):
                     continue  # 2017年 is a date, not a duration
                 if start > 0 and norm[start - 1].isdigit():
                     continue
@@ -163,7 +178,7 @@ class FactExtractor:
     def _subject(self, doc: Doc, ents: list[Span], pos: int) -> URIRef | None:
         norm = doc._.norm_text or doc.text
         before = [e for e in ents if e.end_char <= pos]
-        same_clause = [e for e in before if not any(c in norm[e.end_char : pos] for c in "，,；;")]
+        same_clause = [e for e in before if not any(c in norm[e.end_char : pos] for c in self.clause_breaks)]
         if same_clause:
             return URIRef(same_clause[-1].kb_id_)
         if before:
@@ -174,6 +189,11 @@ class FactExtractor:
     def _date_for(dates: list[DateMention], pos: int) -> str | None:
         before = [d for d in dates if d.end <= pos]
         return before[-1].value if before else None
+
+
+def _either(words: Iterable[str]) -> str:
+    """A regex alternation of *words*, longest first (the longest reading of a figure wins)."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _clean(value: Decimal) -> Decimal:

@@ -1,8 +1,8 @@
 """The knowledge base of well-known entities (``ontology/kb/*.ttl``) as a name index.
 
 Linking needs one question answered fast: "which entity does this surface
-form name?".  Names are indexed by their script-normalised key so 招商銀行 and
-招商银行 find the same entry, whichever script the article uses.
+form name?".  Names are indexed by their script-normalised key so 甲乙銀行 and
+甲乙银行 find the same entry, whichever script the article uses.
 """
 
 from __future__ import annotations

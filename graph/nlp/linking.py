@@ -2,8 +2,8 @@
 
 Knowledge-base hits keep their curated IRI.  Aliases a text defines resolve
 to the entity they abbreviate, and a name that only adds a legal suffix to
-another in the same document (小米電子 / 小米電子軟件技術有限公司) is the same
-entity.  Everything else gets an IRI minted from its script-normalised name,
+another in the same document (<X>电子 / <X>电子软件技术有限公司) is the same
+entity (the endings and what they mean are in suffixes.yaml).  Everything else gets an IRI minted from its script-normalised name,
 so the same unknown company links to the same node in every article.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 from rdflib import URIRef
@@ -19,7 +20,8 @@ from spacy.tokens import Doc, Span
 
 from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.kb import KnowledgeBase, load_kb
-from graph.nlp.patterns import load_patterns
+from graph.nlp.lexicon import longest_first
+from graph.nlp.patterns import load_patterns, load_suffixes
 from graph.rdf.ontology import load_ontology
 from graph.script import normalize, to_simplified, to_traditional
 from graph.vocab import KG, KGID, digest, slugify
@@ -39,6 +41,9 @@ class EntityRecord:
     confidence: float = 1.0
 
 
+def _key(span: Span) -> str:
+    """The name a mention is compared by: script-normalised, without title brackets."""
+    return normalize(span.text.strip("《》"))
 
 
 def _lang_of(text: str) -> str:
@@ -64,7 +69,7 @@ def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
             break
     import jieba
 
-    # Without HMM, unknown names fall apart into single characters; pair those up (融聯易雲 → 融聯 易雲).
+    # Without HMM, unknown names fall apart into single characters; pair those up (甲乙丙丁 → 甲乙 丙丁).
     words: list[str] = []
     for w in (w for w in jieba.cut(simp, HMM=False) if w.strip()):
         if len(w) == 1 and not w.isascii() and words and len(words[-1]) == 1 and not words[-1].isascii():
@@ -78,14 +83,16 @@ def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
         else:
             parts.append("".join(lazy_pinyin(w, style=Style.NORMAL)).capitalize())
     out = " ".join(parts)
-    out = out.translate(_PUNCT_EN)
+    out = out.translate(_english_punctuation())
     out = re.sub(r"\s+", " ", out)
     out = re.sub(r"\s*\(\s*", " (", out).replace(" )", ")")
     return (out + (" " + tail if tail else "")).strip()
 
 
-_PUNCT_EN = str.maketrans({"「": '"', "」": '"', "『": '"', "』": '"', "“": '"', "”": '"', "（": "(", "）": ")",
-                           "《": "", "》": "", "，": ", ", "、": ", ", "：": ": ", "·": " "})
+@lru_cache(maxsize=1)
+def _english_punctuation() -> dict[int, str]:
+    """Chinese punctuation -> its English counterpart in a pinyin label (linking.yaml)."""
+    return str.maketrans(load_patterns("linking.yaml")["english_punctuation"])
 
 
 def mint_iri(name: str) -> URIRef:
@@ -100,17 +107,18 @@ class EntityLinker:
         self.kb: KnowledgeBase = load_kb()
         self.onto = load_ontology()
         p = load_patterns(patterns)
-        self.suffix_en: dict[str, str] = p.get("suffix_english", {})
-        self.legal_suffixes: list[str] = sorted(p.get("legal_suffixes", []), key=len, reverse=True)
-        self.brand_descriptors: list[str] = sorted(p.get("brand_descriptors", []), key=len, reverse=True)
-        labels = "|".join(re.escape(x) for x in sorted(p.get("stock_code_labels", []), key=len, reverse=True))
+        suffixes = load_suffixes()
+        self.suffix_en: dict[str, str] = suffixes.values("en")
+        self.legal_suffixes: list[str] = longest_first(suffixes.flagged("same_entity"))
+        self.brand_descriptors: list[str] = longest_first(suffixes.flagged("brand"))
+        self.branch_suffixes: list[str] = longest_first(suffixes.flagged("branch"))
+        self.registered_forms = tuple(longest_first(suffixes.flagged("registered")))
+        admin = "|".join(re.escape(x) for x in longest_first(suffixes.with_value("place", "admin"))) or "(?!)"
+        self._place_prefix = re.compile(rf"^(?:[\u4e00-\u9fff]{{2,4}}?(?:{admin}))*")
+        labels = "|".join(re.escape(x) for x in longest_first(p.get("stock_code_labels", [])))
         pattern = p.get("stock_code_pattern")
         self.code_re = re.compile(pattern.replace("{labels}", labels or "(?!)")) if pattern else None
         self.bare_exchange: dict[str, str] = p.get("bare_code_exchange", {})
-        self.branch_suffixes: list[str] = sorted(p.get("branch_suffixes", []), key=len, reverse=True)
-        self.registered_forms = tuple(sorted(p.get("registered_forms", []), key=len, reverse=True))
-        admin = "|".join(re.escape(x) for x in sorted(p.get("admin_suffixes", []), key=len, reverse=True)) or "(?!)"
-        self._place_prefix = re.compile(rf"^(?:[\u4e00-\u9fff]{{2,4}}?(?:{admin}))*")
         self.kb_codes: dict[str, URIRef] = {
             code.upper(): entry.iri for entry in self.kb.entries.values()
             if (code := entry.identifiers.get(KG.stockCode))
@@ -149,7 +157,7 @@ class EntityLinker:
         return key
 
     def _kb_brand(self, key: str) -> URIRef | None:
-        """騰訊金融科技 → 騰訊: a known name plus a business descriptor is the known entity's brand."""
+        """<known name>金融科技 → <known name>: a known name plus a business descriptor is the known entity's brand."""
         for suf in self.brand_descriptors:
             if key.endswith(suf) and len(key) > len(suf) + 1:
                 hits = self.kb.lookup(key[: -len(suf)])
@@ -160,92 +168,22 @@ class EntityLinker:
 
     @staticmethod
     def _same_base(a: str, b: str) -> bool:
-        """小米電子軟件(公司) and 小米電子軟件技術(有限公司): one name extends the other with descriptors."""
+        """<X>电子软件(公司) and <X>电子软件技术(有限公司): one name extends the other with descriptors."""
         if a == b:
             return True
         short, long_ = sorted((a, b), key=len)
         return len(short) >= 4 and long_.startswith(short)
 
     def __call__(self, doc: Doc) -> Doc:
-        records: dict[URIRef, EntityRecord] = {}
         aliases: dict[str, str] = doc._.aliases or {}
-        # Pass 1: full names decide IRIs; aliases and short forms follow them.
-        name_to_iri: dict[str, URIRef] = {}
         ents = list(doc.ents)
-        ordered = sorted(ents, key=lambda s: (0 if s.kb_id_ else 1, -len(s.text)))
         codes: dict[str, str] = {}
         for span in ents:
             if span.label_ != "Person" and (code := self.stock_code(doc, span)):
-                codes.setdefault(normalize(span.text.strip("《》")), code)
-        for span in ordered:
-            key = normalize(span.text.strip("《》"))
-            if span.kb_id_:
-                name_to_iri.setdefault(key, URIRef(span.kb_id_))
-        for span in ordered:
-            key = normalize(span.text.strip("《》"))
-            if key in name_to_iri:
-                continue
-            if key in aliases and aliases[key] in name_to_iri:
-                name_to_iri[key] = name_to_iri[aliases[key]]
-                continue
-            if key in codes:
-                name_to_iri[key] = self.kb_codes.get(codes[key]) or KGID["stock-" + slugify(codes[key])]
-                continue
-            hits = self.kb.lookup(key)
-            if hits:
-                name_to_iri[key] = hits[0][0].iri
-                continue
-            if span.label_ != "Person":
-                kb_hit = self._kb_brand(key)
-                if kb_hit is not None:
-                    name_to_iri[key] = kb_hit
-                    continue
-                base = self._strip_legal(key)
-                same = next((iri for k, iri in name_to_iri.items() if base and (
-                    self._same_base(self._strip_legal(k), base) or self.short_of_registered(key, k))), None)
-                if same is not None:
-                    name_to_iri[key] = same
-                    continue
-            name_to_iri[key] = mint_iri(key)
-        # Alias targets that were found later.
-        for alias, full in aliases.items():
-            if full in name_to_iri:
-                name_to_iri[alias] = name_to_iri[full]
-        kept = []
-        for old in ents:
-            key = normalize(old.text.strip("《》"))
-            iri = name_to_iri.get(key) or mint_iri(key)
-            # doc.ents hands out fresh Span objects: make new ones carrying the IRI.
-            span = Span(doc, old.start, old.end, label=old.label_, kb_id=str(iri))
-            span._.source = old._.source
-            span._.confidence = old._.confidence
-            entry = self.kb.entries.get(iri)
-            rec = records.get(iri)
-            if rec is None:
-                cls = entry.type if entry is not None else KG[span.label_]
-                rec = EntityRecord(iri, cls, in_kb=entry is not None, confidence=span._.confidence)
-                if entry is not None:
-                    rec.labels = {k: v for k, v in entry.labels.items() if k}
-                    rec.identifiers = dict(entry.identifiers)
-                records[iri] = rec
-            elif entry is None:
-                rec.type = self._more_specific(rec.type, KG[span.label_])
-            rec.mentions.append((span.start_char, span.end_char))
-            code = codes.get(key)
-            if code and KG.stockCode not in rec.identifiers:
-                rec.identifiers[KG.stockCode] = code
-            rec.confidence = max(rec.confidence, span._.confidence)
-            surface = span.text
-            if span.label_ in ("Report", "PolicyDocument", "Publication") and surface.startswith("《"):
-                surface = surface.strip("《》")
-            lang = _lang_of(surface)
-            if entry is None:
-                if lang == "en":
-                    rec.labels.setdefault("en", surface)
-                else:
-                    rec.labels.setdefault(lang, surface)
-            rec.alt_labels.add((surface, lang))
-            kept.append(span)
+                codes.setdefault(_key(span), code)
+        name_to_iri = self._resolve(ents, aliases, codes)
+        records: dict[URIRef, EntityRecord] = {}
+        kept = [self._mention(doc, old, name_to_iri, codes, records) for old in ents]
         doc.ents = kept
         doc._.branches = self._branches(kept, name_to_iri, records)
         for rec in records.values():
@@ -253,8 +191,80 @@ class EntityLinker:
         doc._.entities = records
         return doc
 
+    def _resolve(self, ents: list[Span], aliases: dict[str, str], codes: dict[str, str]) -> dict[str, URIRef]:
+        """Name -> IRI: full names decide first (known ones, then the longest); aliases and short forms follow them."""
+        name_to_iri: dict[str, URIRef] = {}
+        ordered = sorted(ents, key=lambda s: (0 if s.kb_id_ else 1, -len(s.text)))
+        for span in ordered:
+            if span.kb_id_:
+                name_to_iri.setdefault(_key(span), URIRef(span.kb_id_))
+        for span in ordered:
+            key = _key(span)
+            if key not in name_to_iri:
+                name_to_iri[key] = self._iri_for(key, span.label_, aliases, codes, name_to_iri)
+        # Alias targets that were found later.
+        for alias, full in aliases.items():
+            if full in name_to_iri:
+                name_to_iri[alias] = name_to_iri[full]
+        return name_to_iri
+
+    def _iri_for(self, key: str, label: str, aliases: dict[str, str], codes: dict[str, str], known: dict[str, URIRef]) -> URIRef:
+        """The IRI of a name not yet resolved: an alias's entity, a stock code's, a known name's, a
+        brand's owner, an earlier name it only extends with legal forms, or one minted from the name."""
+        if key in aliases and aliases[key] in known:
+            return known[aliases[key]]
+        if key in codes:
+            return self.kb_codes.get(codes[key]) or KGID["stock-" + slugify(codes[key])]
+        hits = self.kb.lookup(key)
+        if hits:
+            return hits[0][0].iri
+        if label != "Person":
+            kb_hit = self._kb_brand(key)
+            if kb_hit is not None:
+                return kb_hit
+            base = self._strip_legal(key)
+            same = next((iri for k, iri in known.items() if base and (
+                self._same_base(self._strip_legal(k), base) or self.short_of_registered(key, k))), None)
+            if same is not None:
+                return same
+        return mint_iri(key)
+
+    def _mention(self, doc: Doc, old: Span, name_to_iri: dict[str, URIRef], codes: dict[str, str],
+                 records: dict[URIRef, EntityRecord]) -> Span:
+        """The mention as a span carrying its IRI, added to its entity's record."""
+        key = _key(old)
+        iri = name_to_iri.get(key) or mint_iri(key)
+        # doc.ents hands out fresh Span objects: make new ones carrying the IRI.
+        span = Span(doc, old.start, old.end, label=old.label_, kb_id=str(iri))
+        span._.source = old._.source
+        span._.confidence = old._.confidence
+        entry = self.kb.entries.get(iri)
+        rec = records.get(iri)
+        if rec is None:
+            cls = entry.type if entry is not None else KG[span.label_]
+            rec = EntityRecord(iri, cls, in_kb=entry is not None, confidence=span._.confidence)
+            if entry is not None:
+                rec.labels = {k: v for k, v in entry.labels.items() if k}
+                rec.identifiers = dict(entry.identifiers)
+            records[iri] = rec
+        elif entry is None:
+            rec.type = self._more_specific(rec.type, KG[span.label_])
+        rec.mentions.append((span.start_char, span.end_char))
+        code = codes.get(key)
+        if code and KG.stockCode not in rec.identifiers:
+            rec.identifiers[KG.stockCode] = code
+        rec.confidence = max(rec.confidence, span._.confidence)
+        surface = span.text
+        if span.label_ in ("Report", "PolicyDocument", "Publication") and surface.startswith("《"):
+            surface = surface.strip("《》")
+        lang = _lang_of(surface)
+        if entry is None:
+            rec.labels.setdefault(lang, surface)
+        rec.alt_labels.add((surface, lang))
+        return span
+
     def _branches(self, spans: list[Span], name_to_iri: dict[str, URIRef], records: dict[URIRef, EntityRecord]) -> list:
-        """<bank>福建省分行 → (branch, <bank>): the longest known organisation name that starts a branch's name."""
+        """<bank>某省分行 → (branch, <bank>): the longest known organisation name that starts a branch's name."""
         out = []
         for span in spans:
             key = normalize(span.text)

@@ -1,4 +1,11 @@
-"""Loading the rule data in ``ontology/patterns/`` (YAML), script-normalised once."""
+"""Loading the rule data in ``ontology/patterns/`` (YAML), script-normalised once.
+
+Two top-level keys steer the loader rather than carry rules.  ``verbatim`` lists keys whose
+values are kept as written: punctuation must not be width-folded (``（`` and ``(`` are different
+tokens).  ``shared`` maps a key to the file that holds it, so a table lives in one file and the
+readers of another still find it under its old name (``person_titles`` of entities.yaml is
+titles.yaml's).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from graph.nlp.lexicon import SuffixTable, TitleTable
 from graph.script import normalize
 from graph.vocab import ONTOLOGY_DIR
 
@@ -31,11 +39,28 @@ def _norm_value(v: Any) -> Any:
     return v
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def load_patterns(name: str, directory: Path = PATTERN_DIR) -> dict[str, Any]:
     """The YAML file ``name`` with every Chinese key and word converted to Simplified."""
     path = directory / name
     if not path.exists():
         raise FileNotFoundError(f"pattern file missing: {path}")
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {k: _norm(v) for k, v in raw.items()}
+    verbatim = set(raw.pop("verbatim", None) or ())
+    shared = raw.pop("shared", None) or {}
+    out = {k: v if k in verbatim else _norm(v) for k, v in raw.items()}
+    for key, other in shared.items():
+        out[key] = load_patterns(other, directory)[key]
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_suffixes(name: str = "suffixes.yaml", directory: Path = PATTERN_DIR) -> SuffixTable:
+    """The table of name endings, each with everything the rules know about it."""
+    return SuffixTable.from_data(load_patterns(name, directory))
+
+
+@lru_cache(maxsize=4)
+def load_titles(name: str = "titles.yaml", directory: Path = PATTERN_DIR) -> TitleTable:
+    """Person titles, and the words that contain a title without being a position."""
+    return TitleTable.from_data(load_patterns(name, directory))

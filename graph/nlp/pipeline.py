@@ -10,11 +10,14 @@ its results sit on ``Doc`` extension attributes (``doc.ents``, ``doc._.entities`
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
+from graph.ingest.reader import Document
 from graph.nlp import entities, events, facts, linking, relation_model, relations, segment, tagger  # noqa: F401 - registers the components
 
 SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
@@ -39,3 +42,29 @@ def create_pipeline(use_statistical: bool = True) -> Language:
 @lru_cache(maxsize=2)
 def get_pipeline(use_statistical: bool = True) -> Language:
     return create_pipeline(use_statistical)
+
+
+def annotate(document: Document, nlp: Language | None = None, use_statistical: bool = True) -> Doc:
+    """The NLP stage on one document: entities, relations, facts and events in ``doc._``.
+
+    The one place the pipeline runs on a document: the build stores what it finds, the gold
+    evaluation scores the same thing.  ``nlp``: a pipeline already loaded (else the shared one).
+    """
+    if nlp is None:
+        nlp = get_pipeline(use_statistical)
+    return annotate_text(document.text, document.published_date, nlp)
+
+
+def annotate_text(text: str, published: dt.date | None = None, nlp: Language | None = None) -> Doc:
+    """:func:`annotate` on a bare string: offsets point into ``text`` exactly as given."""
+    if nlp is None:
+        nlp = get_pipeline()
+    # spaCy refuses texts over nlp.max_length (1,000,000 characters) with [E088], a guard sized for
+    # its parser and NER models.  This pipeline's statistical layer reads the text in short chunks
+    # and the rest is rules, so the per-document byte limit (--max-mb) is the guard that counts.
+    nlp.max_length = max(nlp.max_length, len(text) + 1)
+    sdoc = nlp.make_doc(text)
+    sdoc._.published = published  # dates in the text are read relative to it
+    for _, proc in nlp.pipeline:
+        sdoc = proc(sdoc)
+    return sdoc

@@ -1,6 +1,6 @@
 """The trained relation layer: classify pairs of entities the rules left unrelated.
 
-The trigger rules (:mod:`graph.relations`) are precise but cover the phrasing they were
+The trigger rules (:mod:`graph.nlp.relations`) are precise but cover the phrasing they were
 written from.  This component runs after them: for every pair of entities in a sentence
 that no rule related, the classifier of :mod:`graph.nlp.relclf` (trained on FinRE and
 DuIE) gives a label; the label map (``ontology/patterns/relation_labels.yaml``) turns
@@ -52,7 +52,7 @@ class RelationModel:
                     continue
                 between = unicodedata.normalize("NFKC", text[a.end_char : b.start_char]).strip()
                 if between and all(ch in self.list_marks for ch in between):
-                    continue  # 花旗、滙豐: members of one list, co-occurrence is not a relation
+                    continue  # 甲銀行、乙銀行: members of one list, co-occurrence is not a relation
                 items.append((text, (a.start_char, a.end_char), (b.start_char, b.end_char)))
                 pairs.append((sent, a, b, ha, hb))
         if not items:

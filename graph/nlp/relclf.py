@@ -2,7 +2,7 @@
 
     from graph.nlp.relclf import load_classifier
     clf = load_classifier()                      # the model shipped in graph/models/relations
-    clf.predict("平安银行收购了深发展。", (0, 4), (7, 10))
+    clf.predict("甲银行收购了乙公司。", (0, 3), (6, 9))
     # [('收购', 0.93), ('unknown', 0.03), ...]   top-k (label, probability), best first
 
 Labels are FinRE's 44 (``unknown`` = no relation; ``被X`` = X with head and tail swapped;

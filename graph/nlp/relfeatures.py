@@ -97,6 +97,14 @@ def words(text: str) -> list[str]:
     return [w for w in _tokenizer().lcut(text, HMM=False) if w.strip()]
 
 
+@lru_cache(maxsize=1)
+def _sentence_ends() -> frozenset[str]:
+    """What ends a sentence after a mention (relation_labels.yaml ``features``), as written."""
+    from graph.nlp.markers import load_markers
+
+    return frozenset(load_markers("relation_labels.yaml", "features")["sentence_ends"])
+
+
 def _bucket(n: int) -> str:
     for limit, name in ((0, "0"), (1, "1"), (2, "2"), (3, "3"), (5, "4-5"), (8, "6-8"), (12, "9-12"),
                         (20, "13-20"), (30, "21-30"), (50, "31-50")):
@@ -111,75 +119,64 @@ def _ngrams(s: str, lo: int, hi: int):
             yield n, s[i:i + n]
 
 
-def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_words: bool = True) -> list[str]:
-    """Feature strings of the pair; *head* and *tail* are spans of the normal form *norm*.
-
-    *sentence_words* adds the jieba words of the sentence outside the pair, by side.
-    """
+def _order(norm: str, head: tuple[int, int], tail: tuple[int, int]) -> tuple[str, str, bool]:
+    """Which mention comes first (or how they nest), the text between them, and whether they nest."""
     hs, he = head
     ts, te = tail
-    h_str, t_str = norm[hs:he], norm[ts:te]
-    feats: list[str] = ["bias"]
-    nested = not (he <= ts or te <= hs)
-    if nested:
+    if not (he <= ts or te <= hs):
         if (hs, he) == (ts, te):
-            order = "same"
-        elif hs <= ts and te <= he:
-            order = "TinH"
-        elif ts <= hs and he <= te:
-            order = "HinT"
-        else:
-            order = "X"
-        between = ""
-    else:
-        order = "HT" if hs < ts else "TH"
-        between = norm[he:ts] if order == "HT" else norm[te:hs]
-    feats.append(f"o:{order}")
-    dist = _bucket(len(between))
-    feats.append(f"d:{dist}")
-    feats.append(f"od:{order}:{dist}")
+            return "same", "", True
+        if hs <= ts and te <= he:
+            return "TinH", "", True
+        if ts <= hs and he <= te:
+            return "HinT", "", True
+        return "X", "", True
+    order = "HT" if hs < ts else "TH"
+    return order, norm[he:ts] if order == "HT" else norm[te:hs], False
 
-    # text between the two mentions
+
+def _between_features(feats: list[str], order: str, between: str) -> None:
     for n, g in _ngrams(between, 1, 3):
         feats.append(f"b{n}:{g}")
         feats.append(f"ob{n}:{order}:{g}")
-    if between:
-        feats.append(f"bf:{order}:{between[:1]}")
-        feats.append(f"bl:{order}:{between[-1:]}")
-        feats.append(f"bf2:{order}:{between[:2]}")
-        feats.append(f"bl2:{order}:{between[-2:]}")
-        if len(between) <= 6:
-            feats.append(f"bs:{order}:{between}")
-        ws = words(between)
-        for w in ws:
-            feats.append(f"bw:{w}")
-            feats.append(f"obw:{order}:{w}")
-        for a, b in zip(ws, ws[1:], strict=False):
-            feats.append(f"bww:{order}:{a}_{b}")
-    else:
+    if not between:
         feats.append(f"bs:{order}:")
+        return
+    feats.append(f"bf:{order}:{between[:1]}")
+    feats.append(f"bl:{order}:{between[-1:]}")
+    feats.append(f"bf2:{order}:{between[:2]}")
+    feats.append(f"bl2:{order}:{between[-2:]}")
+    if len(between) <= 6:
+        feats.append(f"bs:{order}:{between}")
+    ws = words(between)
+    for w in ws:
+        feats.append(f"bw:{w}")
+        feats.append(f"obw:{order}:{w}")
+    for a, b in zip(ws, ws[1:], strict=False):
+        feats.append(f"bww:{order}:{a}_{b}")
 
-    # windows around each mention
-    for role, (s, e) in (("H", (hs, he)), ("T", (ts, te))):
-        left = norm[max(0, s - 3):s]
-        right = norm[e:e + 3]
-        for k in range(1, 4):
-            if len(left) >= k:
-                feats.append(f"{role}<{k}:{left[-k:]}")
-            if len(right) >= k:
-                feats.append(f"{role}>{k}:{right[:k]}")
-        if s == 0:
-            feats.append(f"{role}<:BOS")
-        if e >= len(norm) or norm[e] in "。！？!?;；":
-            feats.append(f"{role}>:EOS")
-        lw = words(norm[max(0, s - 6):s])
-        rw = words(norm[e:e + 6])
-        if lw:
-            feats.append(f"{role}<w:{lw[-1]}")
-        if rw:
-            feats.append(f"{role}>w:{rw[0]}")
 
-    # the names themselves
+def _window_features(feats: list[str], norm: str, role: str, s: int, e: int) -> None:
+    left = norm[max(0, s - 3):s]
+    right = norm[e:e + 3]
+    for k in range(1, 4):
+        if len(left) >= k:
+            feats.append(f"{role}<{k}:{left[-k:]}")
+        if len(right) >= k:
+            feats.append(f"{role}>{k}:{right[:k]}")
+    if s == 0:
+        feats.append(f"{role}<:BOS")
+    if e >= len(norm) or norm[e] in _sentence_ends():
+        feats.append(f"{role}>:EOS")
+    lw = words(norm[max(0, s - 6):s])
+    rw = words(norm[e:e + 6])
+    if lw:
+        feats.append(f"{role}<w:{lw[-1]}")
+    if rw:
+        feats.append(f"{role}>w:{rw[0]}")
+
+
+def _name_features(feats: list[str], h_str: str, t_str: str) -> None:
     for role, name in (("h", h_str), ("t", t_str)):
         feats.append(f"{role}s1:{name[-1:]}")
         feats.append(f"{role}s2:{name[-2:]}")
@@ -199,6 +196,24 @@ def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_
     if h_str and t_str and (h_str in t_str or t_str in h_str):
         feats.append("contains:" + ("h<t" if h_str in t_str else "t<h"))
 
+
+def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_words: bool = True) -> list[str]:
+    """Feature strings of the pair; *head* and *tail* are spans of the normal form *norm*.
+
+    *sentence_words* adds the jieba words of the sentence outside the pair, by side.
+    """
+    hs, he = head
+    ts, te = tail
+    feats: list[str] = ["bias"]
+    order, between, nested = _order(norm, head, tail)
+    feats.append(f"o:{order}")
+    dist = _bucket(len(between))
+    feats.append(f"d:{dist}")
+    feats.append(f"od:{order}:{dist}")
+    _between_features(feats, order, between)
+    _window_features(feats, norm, "H", hs, he)
+    _window_features(feats, norm, "T", ts, te)
+    _name_features(feats, norm[hs:he], norm[ts:te])
     # the sentence with the two mentions replaced by markers
     marked = _marked(norm, (hs, he), (ts, te), nested)
     for n, g in _ngrams(marked, 2, 4):

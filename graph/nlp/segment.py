@@ -20,13 +20,20 @@ from spacy.util import get_words_and_spaces, registry
 from spacy.vocab import Vocab
 
 from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
+from graph.nlp.kb import NAME_KINDS
+from graph.nlp.patterns import load_patterns
 from graph.script import to_simplified
 
 jieba.setLogLevel(logging.WARNING)
 
 _NUM = re.compile(r"\d[0-9.,%]*")
-_FUNCTION_CHARS = set("以在为对与和的是从把被将向于及或而并由让给跟同据经令使请当自至到往用凭")
 
+#: Tags the tokenizer gives words jieba's dictionary lacks (rules read them as jieba's own tags).
+UNKNOWN_TAG = "un"  # a Chinese word the dictionary lacks: mostly a name
+NUMERAL_TAG = "m"
+LATIN_TAG = "eng"
+OTHER_TAG = "x"  # punctuation, symbols
+PREPOSITION_TAG = "p"  # jieba's, given to a function character split off an unknown word
 
 
 class ScriptNormalizingTokenizer:
@@ -34,6 +41,7 @@ class ScriptNormalizingTokenizer:
 
     def __init__(self, vocab: Vocab, user_words: Iterable[tuple[str, str]] = (), pos: str = "dict") -> None:
         self.vocab = vocab
+        self._function_chars = frozenset(load_patterns("segment.yaml")["function_chars"])
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word, tag in user_words:
@@ -59,20 +67,20 @@ class ScriptNormalizingTokenizer:
             return
         tags = self._tags
         for word in self._jieba.cut(norm):
-            if len(word) >= 2 and word[0] in _FUNCTION_CHARS and word not in tags:
+            if len(word) >= 2 and word[0] in self._function_chars and word not in tags:
                 # the HMM glued a preposition to an unknown word (以雲 → 以 | 雲)
-                yield word[0], "p"
+                yield word[0], PREPOSITION_TAG
                 word = word[1:]
             tag = tags.get(word)
             if tag is None:
                 if word.isdigit() or _NUM.fullmatch(word):
-                    tag = "m"
+                    tag = NUMERAL_TAG
                 elif word.isascii() and word.strip() and word.isalnum():
-                    tag = "eng"
+                    tag = LATIN_TAG
                 elif any("\u4e00" <= c <= "\u9fff" for c in word):
-                    tag = "un"
+                    tag = UNKNOWN_TAG
                 else:
-                    tag = "x"
+                    tag = OTHER_TAG
             yield word, tag
 
     def __call__(self, text: str) -> Doc:
@@ -100,7 +108,7 @@ class ScriptNormalizingTokenizer:
             starts[p] = tag
             p += len(piece)
         for tok in doc:
-            tok.tag_ = starts.get(tok.idx, "x")
+            tok.tag_ = starts.get(tok.idx, OTHER_TAG)
         doc._.norm_text = norm
         return doc
 
@@ -130,7 +138,7 @@ def create_tokenizer(kb_words: bool = True, pos: str = "dict"):
             from graph.nlp.kb import load_kb
 
             for entry in load_kb().entries.values():
-                for kind in ("label", "alt", "former", "abbreviation", "short"):
+                for kind in NAME_KINDS:
                     for name in entry.names.get(kind, ()):
                         if not name.isascii():
                             words.append((name, "nz"))

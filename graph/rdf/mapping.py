@@ -46,8 +46,18 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
     """All triples one document contributes; the store keeps them in a graph named after the document."""
     g = bind_prefixes(Graph())
     text = doc.text  # rebuilt from tokens on every access: take it once
+    records = doc._.entities or {}
+    _document(g, meta, text)
+    _entities(g, meta, text, records)
+    _relations(g, doc, meta, text)
+    _facts(g, doc, meta, text)
+    _events(g, doc, meta, text, records)
+    _event_dates(g, doc, records)
+    return g
+
+
+def _document(g: Graph, meta: Document, text: str) -> None:
     d = meta.iri
-    key = meta.key
     g.add((d, RDF.type, KG.NewsArticle))
     g.add((d, RDF.type, PROV.Entity))
     if meta.title:
@@ -62,7 +72,10 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         g.add((d, KG.sourcePath, Literal(str(meta.path))))
     g.add((d, KG.characterCount, Literal(len(text))))
 
-    records = doc._.entities or {}
+
+def _entities(g: Graph, meta: Document, text: str, records: dict) -> None:
+    """Each linked entity with its labels and identifiers, and one kg:Mention per occurrence."""
+    d, key = meta.iri, meta.key
     for iri, rec in records.items():
         g.add((iri, RDF.type, rec.type))
         for lang, label in sorted(rec.labels.items()):
@@ -82,9 +95,19 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
             g.add((m, KG.end, Literal(end)))
             g.add((m, PROV.wasDerivedFrom, d))
 
+
+def _relations(g: Graph, doc: Doc, meta: Document, text: str) -> None:
+    """Each relation as a triple, plus a reified statement carrying its evidence."""
+    d, key = meta.iri, meta.key
+    # One evidence record per (fact, sentence): when two layers state the same fact in the same
+    # sentence, the record keeps the most confident reading, so it carries one confidence.
+    best: dict[URIRef, object] = {}
     for rel in doc._.relations or []:
-        g.add((rel.head, rel.prop, rel.tail))
         s = KGEV[f"s-{digest(key, rel.head, rel.prop, rel.tail, rel.sent_start)}"]
+        if s not in best or rel.confidence > best[s].confidence:
+            best[s] = rel
+    for s, rel in best.items():
+        g.add((rel.head, rel.prop, rel.tail))
         g.add((s, RDF.type, RDF.Statement))
         g.add((s, RDF.type, PROV.Entity))
         g.add((s, RDF.subject, rel.head))
@@ -100,6 +123,9 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         if rel.role:
             g.add((s, KG.roleTitle, Literal(rel.role)))
 
+
+def _facts(g: Graph, doc: Doc, meta: Document, text: str) -> None:
+    d, key = meta.iri, meta.key
     for f in doc._.facts or []:
         q = KGEV[f"q-{digest(key, f.start, f.end)}"]
         g.add((q, RDF.type, KG.Measurement))
@@ -117,9 +143,9 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
         g.add((q, KG.confidence, _dec(f.confidence)))
         g.add((q, PROV.wasDerivedFrom, d))
 
-    _events(g, doc, meta, text, records)
 
-    # Events take the date their sentence gives.
+def _event_dates(g: Graph, doc: Doc, records: dict) -> None:
+    """Event entities take the first full date their sentence gives."""
     dates = doc._.dates or []
     sents = list(doc.sents) if any(rec.type in _EVENT_TYPES for rec in records.values()) else []
     for iri, rec in records.items():
@@ -133,7 +159,6 @@ def document_graph(doc: Doc, meta: Document) -> Graph:
             if sent.start_char <= dm.start < sent.end_char and dm.value.count("-") == 2:
                 g.add((iri, KG.heldOn, _date_literal(dm.value)))
                 break
-    return g
 
 
 _EVENT_TYPES = {KG.Event, KG.Conference, KG.ProductLaunch, KG.FinancingEvent}

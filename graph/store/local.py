@@ -19,6 +19,7 @@ from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 
 from graph.rdf.mapping import bind_prefixes
+from graph.store.base import Solutions
 from graph.vocab import KG, ONTOLOGY_GRAPH, sparql_prefixes
 
 DEFAULT_STORE = Path("kg-store")
@@ -79,7 +80,12 @@ def rdflib_graph(triples: Iterable[tuple]) -> Graph:
 
 
 class GraphStore:
-    """A dataset of per-document named graphs with a union view for queries."""
+    """A dataset of per-document named graphs with a union view for queries.
+
+    Viz and export read it only through :class:`graph.store.base.ReadableStore`
+    (``select``, ``construct``, ``dump``, ...), answered here by Oxigraph itself;
+    ``ox``, the pyoxigraph store, is this backend's own business.
+    """
 
     def __init__(self, location: str | Path | None = DEFAULT_STORE, read_only: bool = False) -> None:
         self.location = Path(location) if location is not None else None
@@ -138,6 +144,32 @@ class GraphStore:
     def update(self, sparql: str) -> None:
         self._check_writable()
         self.ox.update(sparql)
+
+    def select(self, sparql: str) -> Solutions:
+        """A SELECT over the union of all graphs, in pyoxigraph terms (see :class:`graph.store.base.ReadableStore`)."""
+        res = self.ox.query(sparql, use_default_graph_as_union=True)
+        if not isinstance(res, ox.QuerySolutions):
+            raise ValueError("not a SELECT query")
+        return Solutions.of(res)
+
+    def construct(self, sparql: str) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE over the union of all graphs."""
+        res = self.ox.query(sparql, use_default_graph_as_union=True)
+        if not isinstance(res, ox.QueryTriples):
+            raise ValueError("not a CONSTRUCT or DESCRIBE query")
+        return list(res)
+
+    def dump(self, fmt: ox.RdfFormat, *, named_graphs: bool = False, include_ontology: bool = False,
+             prefixes: dict[str, str] | None = None) -> bytes:
+        """Serialise straight from Oxigraph: nothing is sorted or converted in Python, so export runs at
+        pyoxigraph's speed, and Oxigraph's index order is a function of the content alone (deterministic)."""
+        if named_graphs:
+            onto = ox.NamedNode(str(ONTOLOGY_GRAPH))
+            data: Iterable = (q for q in self.ox.quads_for_pattern(None, None, None, None) if include_ontology or q.graph_name != onto)
+        else:
+            where = "GRAPH ?g { ?s ?p ?o }" if include_ontology else f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>)"
+            data = self.ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }} }}")
+        return ox.serialize(data, None, fmt, prefixes=prefixes)
 
     def triples(self, include_ontology: bool = False) -> Iterator[tuple]:
         """Distinct triples of the union of document graphs (unordered: callers that write files sort)."""

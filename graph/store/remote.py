@@ -1,11 +1,12 @@
 """A remote store: any SPARQL 1.1 endpoint (Query + Update protocols) behind ``--store http(s)://…``.
 
-:class:`RemoteStore` has the public interface of :class:`graph.store.GraphStore`
-(per-document named graphs, a union view for queries, pyoxigraph terms from
-``triples()``/``quads()``, rdflib results from ``query()``), so the API, the
-exporters and the viewer work unchanged against Fuseki, GraphDB, Virtuoso,
-Neptune or an ``oxigraph serve`` server.  Only the standard library's
-:mod:`urllib` speaks HTTP; pyoxigraph parses the answers.
+:class:`RemoteStore` has the public interface of :class:`graph.store.local.GraphStore`
+(per-document named graphs, a union view for queries, rdflib results from
+``query()``) and satisfies :class:`graph.store.base.ReadableStore` (pyoxigraph
+terms from ``select()``, ``construct()``, ``triples()``, ``quads()``), so the
+API, the exporters and the viewer work unchanged against Fuseki, GraphDB,
+Virtuoso, Neptune or an ``oxigraph serve`` server.  Only the standard
+library's :mod:`urllib` speaks HTTP; pyoxigraph parses the answers.
 
 :func:`open_store` picks the store for a ``--store`` value: a ``RemoteStore``
 for ``http://``/``https://`` strings, the embedded ``GraphStore`` otherwise.
@@ -29,6 +30,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef, Variable
 from rdflib.query import Result
 
+from graph.store.base import Solutions
+from graph.store.classify import inspect_sparql
 from graph.store.local import DEFAULT_STORE, GraphStore, StoreError
 from graph.vocab import ONTOLOGY_GRAPH, sparql_prefixes
 
@@ -119,33 +122,6 @@ def _statements(graph: Graph | str) -> list[str]:
         return [f"{t.subject} {t.predicate} {t.object} ." for t in ox.parse(graph, ox.RdfFormat.TURTLE)]
     except SyntaxError as exc:
         raise StoreError(f"document graph is not valid N-Triples: {_one_line(str(exc))}") from None
-
-
-def _query_form(sparql: str) -> str:
-    body = re.sub(r"#[^\n]*", "", sparql)
-    body = re.sub(r"\b(PREFIX\s+[\w\-.]*:\s*<[^>]*>|BASE\s*<[^>]*>)", "", body, flags=re.I)
-    m = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
-    return m.group(1).upper() if m else "SELECT"
-
-
-class _OxView:
-    """The slice of ``pyoxigraph.Store`` that :mod:`graph.viz` uses (``store.ox.query``), answered remotely."""
-
-    def __init__(self, store: RemoteStore) -> None:
-        self._store = store
-
-    def query(self, query: str, *, use_default_graph_as_union: bool = False, **_: Any) -> Any:
-        try:
-            kind, payload = self._store._raw_query(query, union=use_default_graph_as_union)
-        except RemoteHTTPError as exc:
-            if exc.status == 400:  # what pyoxigraph raises for a query it cannot parse
-                raise SyntaxError(str(exc)) from None
-            raise
-        if kind == "results":
-            return payload
-        tmp = ox.Store()
-        tmp.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in payload)
-        return tmp.query("CONSTRUCT WHERE { ?s ?p ?o }")
 
 
 class RemoteStore:
@@ -240,7 +216,6 @@ class RemoteStore:
         if dataset == "auto":
             dataset = "union" if self.server.lower().startswith("oxigraph") else "explicit"
         self.dataset_mode: DatasetMode = dataset
-        self.ox = _OxView(self)
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_endpoint!r}, update={self.update_endpoint!r}, dataset={self.dataset_mode!r})"
@@ -404,7 +379,7 @@ class RemoteStore:
             sparql = inject_values(sparql, bindings)
         kind, payload = self._raw_query(sparql, union=True)
         if kind == "triples":
-            result = Result("DESCRIBE" if _query_form(sparql) == "DESCRIBE" else "CONSTRUCT")
+            result = Result("DESCRIBE" if inspect_sparql(sparql).form == "DESCRIBE" else "CONSTRUCT")
             g = Graph()
             for t in payload:
                 g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
@@ -422,6 +397,35 @@ class RemoteStore:
             rows.append({Variable(n): from_ox(sol[n]) for n in names if sol[n] is not None})
         result.bindings = rows
         return result
+
+    def _read(self, sparql: str) -> tuple[str, Any]:
+        """A read query over the union, with an unparsable one raising SyntaxError as pyoxigraph does."""
+        try:
+            return self._raw_query(sparql, union=True)
+        except RemoteHTTPError as exc:
+            if exc.status == 400:  # the SPARQL Protocol's answer to a malformed query
+                raise SyntaxError(str(exc)) from None
+            raise
+
+    def select(self, sparql: str) -> Solutions:
+        """A SELECT over the union of all graphs, in pyoxigraph terms (see :class:`graph.store.base.ReadableStore`)."""
+        kind, payload = self._read(sparql)
+        if kind != "results" or isinstance(payload, ox.QueryBoolean):
+            raise ValueError("not a SELECT query")
+        return Solutions.of(payload)
+
+    def construct(self, sparql: str) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE over the union of all graphs."""
+        kind, payload = self._read(sparql)
+        if kind != "triples":
+            raise ValueError("not a CONSTRUCT or DESCRIBE query")
+        return payload
+
+    def dump(self, fmt: ox.RdfFormat, *, named_graphs: bool = False, include_ontology: bool = False,
+             prefixes: dict[str, str] | None = None) -> bytes:
+        """Serialised from the sorted ``quads()`` or ``triples()``: a server's answer order is its own."""
+        data = self.quads(include_ontology) if named_graphs else [ox.Triple(*t) for t in self.triples(include_ontology)]
+        return ox.serialize(data, None, fmt, prefixes=prefixes)
 
     def _graph_filter(self, include_ontology: bool) -> str:
         cond = _NOT_STAGING if include_ontology else f"?g != <{ONTOLOGY_GRAPH}> && {_NOT_STAGING}"

@@ -1,22 +1,30 @@
-"""SPARQL over the store: named queries from ``ontology/queries``, bindings, safe defaults.
+"""The SPARQL layer the API, the CLI and ``kg serve`` share: from a query argument to checked SPARQL.
 
-A query argument may be SPARQL text, a ``.rq`` file, or the name of a query
-in the library, so notebook users and the CLI share one vocabulary of
-questions ("relations-of", "evidence", "partners").
+A query argument may be SPARQL text, a ``.rq`` file, or the name of a query in the library
+(``ontology/queries``), so notebook users, the CLI and the workbench share one vocabulary of
+questions ("relations-of", "evidence", "partners").  :func:`prepare` turns one into SPARQL that
+declares the project's prefixes it uses, has been parsed (a readable message if it does not), and
+is classified (:mod:`.classify`), before any store is opened.  The rest of the layer:
+:mod:`.syntax` (parser messages), :mod:`.formats` (result media types and writers) and
+:mod:`.timeout` (running a query in a process that is killed after a time limit).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Literal, URIRef
 
+from graph.store.classify import Inspection, inspect_sparql, is_update, uses_service
+from graph.store.syntax import check_syntax
 from graph.vocab import ONTOLOGY_DIR, PREFIXES, sparql_prefixes
 
 QUERY_DIR = ONTOLOGY_DIR / "queries"
-_UPDATE = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I | re.M)
-_SERVICE = re.compile(r"\bSERVICE\b", re.I)
+#: The project's prefixes as plain strings, for engines that take default prefixes (Oxigraph).
+PREFIX_MAP: dict[str, str] = {p: str(ns) for p, ns in PREFIXES.items()}
 
 
 class QueryError(ValueError):
@@ -60,18 +68,6 @@ def with_prefixes(sparql: str) -> str:
     return missing + sparql
 
 
-def is_update(sparql: str) -> bool:
-    body = re.sub(r"#.*$", "", sparql, flags=re.M)
-    body = re.sub(r"PREFIX\s+[\w\-]*:\s*<[^>]*>", "", body, flags=re.I)
-    body = re.sub(r"BASE\s*<[^>]*>", "", body, flags=re.I)
-    return bool(_UPDATE.search(body))
-
-
-def uses_service(sparql: str) -> bool:
-    body = re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#.*$', "", sparql, flags=re.M)
-    return bool(_SERVICE.search(body))
-
-
 def parse_binding(text: str) -> tuple[str, URIRef | Literal]:
     """'VAR=VALUE': IRIs in <>, prefixed names and http(s) IRIs become IRIs, anything else a string."""
     if "=" not in text:
@@ -106,172 +102,44 @@ def inject_values(sparql: str, bindings: dict[str, object]) -> str:
     return sparql[: m.end()] + block + sparql[m.end() :]
 
 
-_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
-# One item of a PEG parser's "expected one of …" list: a quoted token, a character class, or a name.
-_EXPECTED_ITEM = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]|[^,\["]+)\s*,?""", re.S)
-_INTERNAL = {"Prefix not found": "a declared prefix", "IRI parsing failed": "a valid IRI"}
+@dataclass(frozen=True)
+class Prepared:
+    """A query argument made ready to run: checked, classified, its bindings parsed."""
+
+    text: str  # the SPARQL as the user wrote it (a named query's or a file's text)
+    sparql: str  # ``text`` with the project's prefixes it uses declared
+    info: Inspection
+    bindings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def form(self) -> str:
+        return self.info.form
+
+    @property
+    def is_update(self) -> bool:
+        return self.info.is_update
 
 
-def _mask(sparql: str) -> str:
-    """The text with comments, strings and IRIs blanked (same length), to find keywords and braces."""
-    def blank(m: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", m.group(0))
+def prepare(query: str, bindings: Mapping[str, object] | Iterable[str] | None = None) -> Prepared:
+    """Resolve ``query``, declare the prefixes it uses, parse ``VAR=VALUE`` bindings, check the syntax.
 
-    return re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
-                  blank, sparql)
-
-
-def _position(text: str, line: int, column: int) -> int:
-    """0-based offset of a 1-based (line, column)."""
-    lines = text.split("\n")
-    line = min(max(1, line), len(lines))
-    return sum(len(x) + 1 for x in lines[: line - 1]) + min(max(0, column - 1), len(lines[line - 1]))
-
-
-def _line_col(text: str, pos: int) -> tuple[int, int]:
-    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def _near(text: str, pos: int) -> str:
-    m = re.compile(r"\S+").search(text, pos)
-    if m is None or m.start() - pos > 20:
-        return ""
-    word = m.group(0)
-    return word if len(word) <= 24 else word[:24] + "…"
-
-
-def _expected(detail: str) -> list[str]:
-    """The tokens a PEG 'expected' list names, without character classes and internal rule names."""
-    detail = re.sub(r"^expected (one of )?", "", detail.strip())
-    items: list[str] = []
-    for m in _EXPECTED_ITEM.finditer(detail):
-        item = m.group(1).strip()
-        if not item or item.startswith("[") or item in ("{|", '"{|"', '"~"', "~"):
-            continue  # character classes, and RDF 1.2 annotation syntax nobody types by mistake
-        items.append(_INTERNAL.get(item, item))
-    return list(dict.fromkeys(items))
-
-
-_KEYWORD_TEXT = """
-    SELECT DISTINCT REDUCED AS CONSTRUCT WHERE DESCRIBE ASK FROM NAMED GROUP BY HAVING ORDER ASC DESC LIMIT
-    OFFSET VALUES UNDEF OPTIONAL GRAPH SERVICE SILENT BIND MINUS UNION FILTER A TRUE FALSE NOT IN EXISTS LATERAL
-    PREFIX BASE INSERT DELETE DATA LOAD CLEAR DROP CREATE ADD MOVE COPY WITH INTO TO USING DEFAULT ALL
-    STR LANG LANGMATCHES DATATYPE BOUND IRI URI BNODE RAND ABS CEIL FLOOR ROUND CONCAT STRLEN UCASE LCASE
-    ENCODE_FOR_URI CONTAINS STRSTARTS STRENDS STRBEFORE STRAFTER YEAR MONTH DAY HOURS MINUTES SECONDS TIMEZONE
-    TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG STRDT SAMETERM ISIRI ISURI ISBLANK
-    ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR
-    LANGDIR STRLANGDIR HASLANG HASLANGDIR ISTRIPLE TRIPLE SUBJECT PREDICATE OBJECT ADJUST
-"""
-_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
-_OPEN = {"}": "{", ")": "("}
-
-
-def _balance(masked: str) -> tuple[str, int] | None:
-    """The first bracket that does not match ({ } and ( )), as (problem, offset), or ``None``."""
-    stack: list[tuple[str, int]] = []
-    for i, c in enumerate(masked):
-        if c in "{(":
-            stack.append((c, i))
-        elif c in "})":
-            if stack and stack[-1][0] == _OPEN[c]:
-                stack.pop()
-            elif stack:
-                return f"'{stack[-1][0]}' is closed by '{c}'", i
-            else:
-                return f"'{c}' without a matching '{_OPEN[c]}'", i
-    if stack:
-        c, i = stack[-1]
-        return f"'{c}' is never closed", i
-    return None
-
-
-def _unknown_word(masked: str, start: int) -> tuple[str, int] | None:
-    """The first bare word after the prologue that is no SPARQL keyword (a misspelt LIMIT, FILTER …)."""
-    for m in re.finditer(r"(?<![\w?$:@.\-])([A-Za-z_][\w\-]*)(?![\w\-]*:)", masked[start:]):
-        if m.group(1).upper() not in _KEYWORDS and not m.group(1).startswith("_"):
-            return m.group(1), start + m.start(1)
-    return None
-
-
-def _rdflib_error_offset(sparql: str) -> int | None:
-    """Where rdflib's SPARQL parser gives up on the text, or ``None`` if it parses it."""
-    from rdflib.plugins.sparql import prepareQuery, prepareUpdate
-
-    try:
-        (prepareUpdate if is_update(sparql) else prepareQuery)(sparql)
-    except Exception as exc:  # noqa: BLE001 - pyparsing's ParseException, or an algebra error
-        loc = getattr(exc, "loc", None)
-        return loc if isinstance(loc, int) and 0 <= loc <= len(sparql) else None
-    return None
-
-
-def syntax_error_message(exc: Exception, sparql: str, line_offset: int = 0) -> str:
-    """One line a person can act on, from Oxigraph's (or rdflib's) parser error.
-
-    ``line_offset``: lines added before the user's text (PREFIX declarations).  The parsers' own
-    messages list grammar internals (character classes, the last alternative tried: ``expected
-    CONSTRUCT`` for a misspelt SELECT) at the furthest point any alternative reached.  This names,
-    in order: a misspelt query form, an unbalanced bracket, an undeclared prefix, an unknown word,
-    and only then the parser's position and the tokens it could take there.
+    Raises :class:`QueryError` (an unknown name, a missing file, a bad binding, a syntax error
+    located in the user's own lines), in that order, without touching a store.
     """
-    msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-    detail = re.sub(r"^error at \d+:\d+:\s*", "", str(exc).strip())
-    masked = _mask(sparql)
-
-    def at(pos: int) -> str:
-        line, col = _line_col(sparql, pos)
-        return f"SPARQL syntax error at line {max(1, line - line_offset)}, column {col}"
-
-    body = re.sub(r"(?is)^\s*(?:(?:PREFIX\s+[\w\-.]*:|BASE)\s*)*", "", masked)
-    prologue = len(masked) - len(body)
-    first = re.match(r"\s*([A-Za-z_]\w*)", body)
-    if first and first.group(1).upper() not in _QUERY_FORMS + _UPDATE_WORDS:
-        return (f"{at(prologue + first.start(1))}: '{first.group(1)}' is not a query form: expected SELECT, ASK, "
-                f"CONSTRUCT or DESCRIBE (or INSERT, DELETE … with --update)")
-    if not body.strip():
-        return f"{at(len(sparql))}: the query is empty"
-    m = re.search(r"(\d+):(\d+)", msg) or re.search(r"line:(\d+), col:(\d+)", msg)
-    pos = _position(sparql, int(m.group(1)), int(m.group(2))) if m else None
-    if pos is not None and "IRI parsing failed" in detail:
-        iri = sparql.rfind("<", 0, pos)
-        if iri >= 0:
-            return f"{at(iri)}: invalid IRI {sparql[iri:pos].strip()[:60]}"
-    quote = re.search(r"[\"']", masked)
-    if quote:
-        return f"{at(quote.start())}: this string is never closed"
-    unbalanced = _balance(masked)
-    if unbalanced:
-        problem, pos = unbalanced
-        return f"{at(pos)}: {problem}"
-    declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([\w\-.]*):", masked, re.I)}
-    for m in re.finditer(r"(?<![\w?$:@\-])([A-Za-z][\w\-.]*)?:(?=[\w%\\]|\s|$)", masked[prologue:]):
-        if (m.group(1) or "") not in declared:
-            return f"{at(prologue + m.start())}: prefix '{m.group(1) or ''}:' is not declared (add a PREFIX line)"
-    unknown = _unknown_word(masked, prologue)
-    if unknown:
-        word, pos = unknown
-        return f"{at(pos)}: unknown word '{word}' (a misspelt keyword or function?)"
-    if pos is None:
-        return f"SPARQL syntax error: {msg}"
-    # Oxigraph reports the furthest point any alternative reached, often the end of the text;
-    # rdflib's parser stops at the start of the clause that fails: quote that instead.
-    earlier = _rdflib_error_offset(sparql)
-    if earlier is not None and prologue < earlier < pos:  # (at the first keyword it says nothing)
-        snippet = sparql[earlier:].split("\n", 1)[0].strip()
-        snippet = snippet if len(snippet) <= 40 else snippet[:40] + "…"
-        return f"{at(earlier)}: cannot parse '{snippet}'"
-    if not sparql[pos:].strip():
-        head = f"{at(pos)}: unexpected end of the query"
+    text = resolve(query)
+    sparql = with_prefixes(text)
+    if bindings is None:
+        parsed: dict[str, object] = {}
+    elif isinstance(bindings, Mapping):
+        parsed = dict(bindings)
     else:
-        near = _near(sparql, pos)
-        head = f"{at(pos)}: unexpected '{near}'" if near else f"{at(pos)}: unexpected text"
-    if "Expected" in msg and "found" in msg:  # rdflib (pyparsing): its list is of no use to a reader
-        return head
-    tokens = _expected(detail)
-    if tokens and len(tokens) <= 6:  # a long list is the grammar's, not an answer
-        head += f"; expected {'one of ' if len(tokens) > 1 else ''}{', '.join(tokens)}"
-    return head
+        parsed = dict(parse_binding(b) for b in bindings)
+    message = check_syntax(sparql, line_offset=sparql.count("\n") - text.count("\n"))
+    if message is not None:
+        raise QueryError(message)
+    return Prepared(text, sparql, inspect_sparql(sparql), parsed)
 
 
-__all__ = ["QueryError", "describe_named", "is_update", "named_queries", "parse_binding", "resolve", "sparql_prefixes", "with_prefixes"]
+__all__ = ["PREFIX_MAP", "Inspection", "Prepared", "QueryError", "describe_named", "inject_values", "inspect_sparql",
+           "is_update", "named_queries", "parse_binding", "prepare", "resolve", "sparql_prefixes", "uses_service",
+           "with_prefixes"]

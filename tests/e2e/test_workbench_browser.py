@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.serve.server import SparqlServer, make_server
+from graph.serve import SparqlServer, make_server
 from tests.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser
 
 pytestmark = [
@@ -127,7 +127,7 @@ def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import shutil
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-    from graph.serve.server import STATIC_DIR
+    from graph.serve import STATIC_DIR
 
     root = tmp_path_factory.mktemp("other-origin")
     for name in ("yasgui.min.js", "yasgui.min.css"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.nlp.entities import Candidate
+from graph.nlp.entities.merge import overridden
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +31,27 @@ def _run_with_model_spans(nlp, text, spans):
     return doc
 
 
-def test_rule_person_loses_to_a_confident_model_name(recogniser):
+def test_rule_person_loses_to_a_confident_model_name():
     model = Candidate(0, 2, "Person", "model:ner", 40, None, 0.95)
-    assert recogniser._overridden(Candidate(0, 3, "Person", "pattern:speaker", 70, None, 0.7), model)
+    assert overridden(Candidate(0, 3, "Person", "pattern:speaker", 70, None, 0.7), model)
 
 
-def test_rule_organisation_inside_or_moving_the_start_loses(recogniser):
+def test_rule_organisation_inside_or_moving_the_start_loses():
     model = Candidate(2, 6, "Bank", "model:ner", 40, None, 0.95)
-    assert recogniser._overridden(Candidate(3, 6, "Bank", "pattern:org:银行", 60, None, 0.75), model)
-    assert recogniser._overridden(Candidate(0, 6, "Bank", "pattern:org:银行", 60, None, 0.75), model)
+    assert overridden(Candidate(3, 6, "Bank", "pattern:org:银行", 60, None, 0.75), model)
+    assert overridden(Candidate(0, 6, "Bank", "pattern:org:银行", 60, None, 0.75), model)
 
 
-def test_rule_organisation_extending_the_end_wins(recogniser):
+def test_rule_organisation_extending_the_end_wins():
     model = Candidate(0, 6, "SecuritiesFirm", "model:ner", 40, None, 0.95)
-    assert not recogniser._overridden(Candidate(0, 10, "SecuritiesFirm", "pattern:org:证券", 60, None, 0.75), model)
+    assert not overridden(Candidate(0, 10, "SecuritiesFirm", "pattern:org:证券", 60, None, 0.75), model)
 
 
-def test_knowledge_base_and_titles_are_never_overridden(recogniser):
+def test_knowledge_base_and_titles_are_never_overridden():
     model = Candidate(0, 4, "Company", "model:ner", 40, None, 0.99)
     kb = Candidate(0, 2, "City", "kb:label", 100, object(), 0.98)  # type: ignore[arg-type]
-    assert not recogniser._overridden(kb, model)
-    assert not recogniser._overridden(Candidate(0, 8, "Report", "pattern:title", 120, None, 0.9), model)
+    assert not overridden(kb, model)
+    assert not overridden(Candidate(0, 8, "Report", "pattern:title", 120, None, 0.9), model)
 
 
 def test_longer_model_organisation_beats_the_place_at_its_start(nlp):
@@ -69,3 +70,84 @@ def test_descriptor_at_the_start_of_a_model_span_is_cut(nlp):
 def test_low_confidence_and_common_word_spans_are_dropped(nlp, recogniser):
     doc = _run_with_model_spans(nlp, "監管部門與甲乙丙丁合作。", [(0, 4, "ORG", 0.99), (5, 9, "ORG", recogniser.model_min / 2)])
     assert not {"監管部門", "甲乙丙丁"} & {e.text for e in doc.ents}
+
+
+# ---------------------------------------------------------------- the merge on hand-made candidates
+
+def _merge(nlp, text, cands_by_layer):
+    """Write hand-made candidates as the layers would, then run the registered merge on them."""
+    from spacy.util import registry
+
+    from graph.nlp.entities.candidates import read_group, write_group
+    from graph.nlp.entities.text import DocText
+
+    recogniser = nlp.get_pipe("cnfinkg_entities")
+    view = DocText.of(nlp.make_doc(text))
+    for key, cands in cands_by_layer.items():
+        write_group(view, key, cands)
+    cands = [c for key in cands_by_layer for c in read_group(view.doc, key, recogniser.kb)]
+    merge = registry.misc.get("cnfinkg.entity_merge.v1")()
+    ents, aliases = merge(view, cands, recogniser.merge_rules)
+    return [(e.text, e.label_, e._.source) for e in ents], aliases
+
+
+def test_candidates_keep_their_exact_characters_through_the_span_group(nlp):
+    from graph.nlp.entities.candidates import read_group, write_group
+    from graph.nlp.entities.text import DocText
+
+    doc = nlp.make_doc("甲乙丙丁戊己有限公司成立。")
+    inside = Candidate(1, 3, "Person", "pattern:speaker", 70, None, 0.7)  # cuts through a token
+    same_chars = Candidate(1, 3, "Person", "pattern:title-name", 80, None, 0.85)
+    assert doc.char_span(1, 3) is None  # the token is 甲乙丙丁
+    write_group(DocText.of(doc), "test_layer", [inside, same_chars])
+    group = doc.spans["test_layer"]
+    assert [s.id_ for s in group] == ["pattern:speaker", "pattern:title-name"]
+    assert all(s.start_char <= 1 and s.end_char >= 3 for s in group)  # the spans cover whole tokens
+    assert read_group(doc, "test_layer", None) == [inside, same_chars]
+
+
+def test_longer_candidate_wins_and_ties_go_to_the_higher_rank(nlp):
+    ents, _ = _merge(nlp, "星河易达科技有限公司发布新品。", {
+        "pattern_names": [Candidate(0, 4, "Company", "pattern:org:科技", 60, None, 0.75),
+                          Candidate(0, 10, "Company", "pattern:org:有限公司", 60, None, 0.75)],
+        "model_names": [Candidate(0, 10, "Company", "model:ner", 40, None, 0.5)],
+    })
+    assert ents == [("星河易达科技有限公司", "Company", "pattern:org:有限公司")]
+
+
+def test_confident_model_name_overrides_a_rule_reading_inside_it(nlp):
+    ents, _ = _merge(nlp, "甲乙丙银行发布年报。", {
+        "pattern_names": [Candidate(1, 5, "Bank", "pattern:org:银行", 60, None, 0.75)],
+        "model_names": [Candidate(0, 5, "Bank", "model:ner", 40, None, 0.95)],
+    })
+    assert ents == [("甲乙丙银行", "Bank", "model:ner")]
+
+
+def test_a_person_found_once_is_found_at_every_mention(nlp):
+    ents, _ = _merge(nlp, "董事长张明远表示，张明远将出席。", {
+        "pattern_names": [Candidate(3, 6, "Person", "pattern:title-name", 80, None, 0.85)],
+    })
+    # the second choice ranks every mention alike, the first one included
+    assert ents == [("张明远", "Person", "propagated:person")] * 2
+
+
+def test_an_alias_the_text_defines_names_the_same_entity(nlp):
+    text = "星河易达金融科技有限公司（以下简称“星河金科”）今日成立。星河金科将服务银行。"
+    ents, aliases = _merge(nlp, text, {"pattern_names": [Candidate(0, 12, "FintechCompany", "pattern:org:有限公司", 60, None, 0.75)]})
+    assert aliases == {"星河金科": "星河易达金融科技有限公司"}
+    assert [t for t, _, s in ents if s == "alias:defined"] == ["星河金科", "星河金科"]
+
+
+def test_a_custom_merge_is_taken_from_the_config():
+    import spacy
+    from spacy.util import registry
+
+    @registry.misc("test.entities_none.v1")
+    def _none():
+        return lambda view, cands, rules: ([], {})
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cnfinkg.ScriptNormalizingTokenizer.v1"}}})
+    nlp.add_pipe("cnfinkg_entities", config={"use_kb": False, "merge": {"@misc": "test.entities_none.v1"}})
+    doc = nlp("星河證券董事長張明遠表示。")
+    assert list(doc.ents) == []
+    assert {s.text for s in doc.spans["pattern_names"]} >= {"星河證券", "張明遠"}

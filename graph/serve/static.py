@@ -1,0 +1,58 @@
+"""The workbench's files: ``index.html`` at ``/`` and the rest under ``/static/``, never a file outside.
+
+The page loads nothing from elsewhere (its Content-Security-Policy allows its own origin only), so
+the workbench works offline and a page cannot be made to send the store's data to another host.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from pathlib import Path
+
+from graph.serve.protocol import RequestRefused
+
+#: The workbench's files: ``index.html`` (served at ``/``) and the rest under ``/static/``.
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+_STATIC_TYPES = {
+    ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+    ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+    ".ico": "image/x-icon", ".woff2": "font/woff2", ".txt": "text/plain", ".md": "text/markdown", "": "text/plain",
+}
+#: The workbench page may only talk to its own origin: no CDN, no third-party request.
+WORKBENCH_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                 "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def static_file(relative: str, root: Path = STATIC_DIR) -> Path:
+    """The file under ``root`` at the already-percent-decoded ``relative`` path.
+
+    Raises :class:`RequestRefused`: 403 for anything that could leave ``root`` (``..``, absolute
+    paths, backslashes, NUL, hidden files, symlinks out), 404 for a file that is not there.
+    """
+    if not relative or "\\" in relative or "\x00" in relative or relative.startswith("/"):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    base = root.resolve()
+    candidate = (base / relative).resolve()
+    if not candidate.is_relative_to(base):
+        raise RequestRefused(HTTPStatus.FORBIDDEN, "path not allowed")
+    if not candidate.is_file():
+        raise RequestRefused(HTTPStatus.NOT_FOUND, f"no such file /static/{relative}")
+    return candidate
+
+
+def static_type(path: Path) -> str:
+    return _STATIC_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+def workbench_page(root: Path = STATIC_DIR) -> bytes:
+    page = root / "index.html"
+    if not page.is_file():  # pragma: no cover - a broken install
+        raise RequestRefused(HTTPStatus.NOT_FOUND, "the workbench page is not installed; the endpoint is at /sparql")
+    return page.read_bytes()
+
+
+__all__ = ["STATIC_DIR", "WORKBENCH_CSP", "static_file", "static_type", "workbench_page"]
