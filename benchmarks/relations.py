@@ -2,7 +2,7 @@
 
     python -m benchmarks.relations --data ../shared/data [--model graph/models/relations] [--json FILE]
 
-Scores the shipped classifier (graph/nlp/relclf.py) on
+Scores the shipped classifier (graph/nlp/relations/classifier.py) on
 
 - FinRE test: micro and macro P/R/F1 without ``unknown``, by MG-Lattice's protocol (lines with
   the same head, tail and sentence merged, their labels a gold set) and per line; printed
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from graph.eval import relations as rel
-from graph.nlp.relclf import MODEL_DIR, RelationClassifier
+from graph.nlp.relations.classifier import MODEL_DIR, RelationClassifier
 
 
 def _predictor(clf: RelationClassifier, allowed):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.eval.corpora import SCHEMES, Sentence, finre_rows, load_all
+from graph.eval.scores import prf
 
 #: Published figures, with their sources (see ../shared/data/README.md and the papers).
 ANCHORS: dict[str, str] = {
@@ -47,11 +48,7 @@ class Score:
             row[1] += len(p)
             row[2] += len(g)
 
-    @staticmethod
-    def prf(tp: int, pred: int, gold: int) -> tuple[float, float, float]:
-        p = tp / pred if pred else 0.0
-        r = tp / gold if gold else 0.0
-        return 100 * p, 100 * r, (200 * p * r / (p + r) if p + r else 0.0)
+    prf = staticmethod(prf)
 
     @property
     def f1(self) -> float:
@@ -80,7 +77,7 @@ def org_per(label: str) -> str | None:
 
 
 def model_predictions(texts: list[str]) -> list[list[Pred]]:
-    from graph.nlp.tagger import load_model
+    from graph.nlp.ner.tagger import load_model
 
     return [[(s, e, lab) for s, e, lab, _ in preds] for preds in load_model().predict(texts)]
 
@@ -143,7 +140,7 @@ def finre_instances(path: Path) -> list[tuple[str, str, str]]:
 def finre_end_to_end(path: Path) -> dict[str, float]:
     """% of labelled FinRE instances whose pair is found and joined by the property the label maps to."""
     from graph.nlp.pipeline import get_pipeline
-    from graph.nlp.relclf import label_map
+    from graph.nlp.relations.classifier import label_map
     from graph.vocab import KG
 
     mapping = label_map()

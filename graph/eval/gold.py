@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from rdflib import URIRef
 
+from graph.eval.scores import PRF
 from graph.ingest.reader import parse_text, read_document
 from graph.nlp.pipeline import annotate
 from graph.rdf.ontology import load_ontology
@@ -29,18 +30,20 @@ class Counts:
     fp: int = 0
     fn: int = 0
 
+    def as_prf(self) -> PRF:
+        return PRF(self.tp, self.tp + self.fp, self.tp + self.fn)
+
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        return self.as_prf().p / 100
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return self.as_prf().r / 100
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return self.as_prf().f1 / 100
 
     def __iadd__(self, other: Counts) -> Counts:
         self.tp += other.tp

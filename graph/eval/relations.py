@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graph.eval.scores import PRF
+
 UNKNOWN = "unknown"
 ALIAS = "自己"
 
@@ -194,26 +196,6 @@ def read_duie(path: Path, part: str = "train", holdout: int = 500, negatives: st
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-@dataclass
-class PRF:
-    tp: int = 0
-    pred: int = 0
-    gold: int = 0
-
-    @property
-    def p(self) -> float:
-        return 100.0 * self.tp / self.pred if self.pred else 0.0
-
-    @property
-    def r(self) -> float:
-        return 100.0 * self.tp / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.p, self.r
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass

@@ -18,7 +18,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from graph.ingest.reader import Document
-from graph.nlp import entities, events, facts, linking, relation_model, relations, segment, tagger  # noqa: F401 - registers the components
+from graph.nlp import entities, facts, linking, segment  # noqa: F401 - registers the components
+from graph.nlp.events import frames  # noqa: F401
+from graph.nlp.ner import tagger  # noqa: F401
+from graph.nlp.relations import model, rules  # noqa: F401
 
 SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
 

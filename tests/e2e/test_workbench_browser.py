@@ -1,7 +1,7 @@
 """The `kg serve` workbench in real headless Chromium: YASGUI loads, a named query shows a table, offline.
 
 Chromium (the Debian package) is driven over the Chrome DevTools Protocol by ``CDPBrowser`` from
-``tests/test_viz_browser.py`` (``websockets`` only).  Skipped when ``/usr/bin/chromium`` is missing;
+``tests/e2e/test_viz_browser.py`` (``websockets`` only).  Skipped when ``/usr/bin/chromium`` is missing;
 ``.ci/run`` installs it, so CI runs it.  Screenshots go to ``test-artifacts/``.
 """
 
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from graph.serve import SparqlServer, make_server
-from tests.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser
+from tests.e2e.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser
 
 pytestmark = [
     pytest.mark.browser,

@@ -26,7 +26,7 @@ from spacy.tokens import DocBin
 from spacy.util import registry
 
 from graph.eval.corpora import Sentence, load_all
-from graph.nlp import bioes, charfeatures  # noqa: F401 - registers the architecture and scorer
+from graph.nlp.ner import bioes, charfeatures  # noqa: F401 - registers the architecture and scorer
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

@@ -1,4 +1,4 @@
-"""Train, select and ship the relation classifier (graph/nlp/relclf.py).
+"""Train, select and ship the relation classifier (graph/nlp/relations/classifier.py).
 
     python -m training.relations --data ../shared/data [--output graph/models/relations]
                                  [--candidates NAME,NAME] [--no-ship]
@@ -7,7 +7,7 @@ Steps:
 
 1. read FinRE train/valid/test and the DuIE subset (its last 500 sentences are held out
    for the benchmark and never trained on); the data stays where it is;
-2. featurize every pair once (graph/nlp/relfeatures.py, the same code the runtime uses);
+2. featurize every pair once (graph/nlp/relations/features.py, the same code the runtime uses);
 3. train each candidate (a linear model: multinomial logistic regression or a linear SVM,
    with or without the DuIE company pairs and their negatives) on FinRE train, score it
    on FinRE valid (micro-F1 without ``unknown``, MG-Lattice's grouped protocol), print the
@@ -35,8 +35,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy  # noqa: E402
 
 from graph.eval import relations as rel  # noqa: E402
-from graph.nlp import relfeatures  # noqa: E402
-from graph.nlp.relclf import MODEL_DIR, RelationClassifier  # noqa: E402
+from graph.nlp.relations import features as relfeatures  # noqa: E402
+from graph.nlp.relations.classifier import MODEL_DIR, RelationClassifier  # noqa: E402
 
 MODEL_NAME = "cnfinkg_relations"
 MODEL_VERSION = "1.0.0"
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "name": MODEL_NAME,
         "version": MODEL_VERSION,
         "description": "Relation between two entity mentions in a sentence: a linear model over character n-gram, "
-                       "word, window, suffix, sentence-word and entity-marker features (graph/nlp/relfeatures.py).",
+                       "word, window, suffix, sentence-word and entity-marker features (graph/nlp/relations/features.py).",
         "model": dict(settings, chosen=best["name"], unknown_bias=best["unknown_bias"], prune=PRUNE),
         "finre_labels": finre_labels,
         "data": {

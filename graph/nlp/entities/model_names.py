@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from graph.nlp.entities.candidates import MODEL_KEY, Candidate, write_group
 from graph.nlp.entities.rules import EntityRules
 from graph.nlp.entities.text import DocText
-from graph.nlp.tagger import SPAN_KEY
+from graph.nlp.ner.tagger import SPAN_KEY
 from graph.script import normalize
 
 

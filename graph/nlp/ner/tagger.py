@@ -1,0 +1,170 @@
+"""The trained NER layer: a spaCy component that runs the shipped character tagger.
+
+It writes ``doc.spans["ner_model"]``: one span per name the model finds, labelled
+with the model's coarse label (PER, ORG, LOC, TITLE, WORK …) and carrying
+``span._.model_confidence`` (its own attribute: span extensions are keyed by offsets, and
+the entity later chosen over the same characters has a confidence of its own).  The entity
+recogniser merges this layer with the knowledge base and the patterns (:mod:`graph.nlp.entities`).
+
+The model reads Simplified text (``doc._.norm_text``, which has one character per
+character of the original, so offsets carry over), runs over all sentences of a
+batch of documents at once, and is decoded under the BIOES grammar.  A span's
+confidence is the lowest probability among its characters' tags: one doubtful
+character makes a doubtful boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
+from graph.nlp.ner import bioes, charfeatures  # noqa: F401 - registers the model's architecture and scorer
+
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
+SPAN_KEY = "ner_model"
+MAX_CHUNK = 400
+Prediction = tuple[int, int, str, float]
+
+
+
+def available(model_dir: Path = MODEL_DIR) -> bool:
+    return (Path(model_dir) / "config.cfg").exists() and (Path(model_dir) / "tagger").exists()
+
+
+def chunks(text: str, max_len: int = MAX_CHUNK) -> list[tuple[int, int]]:
+    """(start, end) pieces of at most *max_len* characters, cut after sentence punctuation."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(n, start + max_len)
+        if end < n:
+            cut = max(text.rfind(p, start, end) for p in "。！？；!?;\n，,")
+            if cut > start:
+                end = cut + 1
+        out.append((start, end))
+        start = end
+    return out
+
+
+class NERModel:
+    """The shipped tagger, with batched prediction and grammar-constrained decoding."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        import spacy
+
+        if not available(model_dir):
+            raise FileNotFoundError(f"no trained NER model in {model_dir}; rebuild it with `python -m training.ner`")
+        self.nlp = spacy.load(model_dir)
+        self.tagger = self.nlp.get_pipe("tagger")
+        self.labels = list(self.tagger.labels)
+        self.allowed, self.first, self.last = bioes.transition_mask(self.labels)
+        from graph.nlp.ner.cnn import compile_tagger
+
+        self.forward = compile_tagger(self.tagger.model) or self.tagger.model.predict
+        self.meta = self.nlp.meta
+
+    def predict(self, texts: list[str], batch_chars: int = 20000) -> list[list[Prediction]]:
+        """Entities of each (Simplified) text as (start, end, label, confidence)."""
+        pieces = [(i, s, e) for i, text in enumerate(texts) for s, e in chunks(text) if text[s:e].strip()]
+        out: list[list[Prediction]] = [[] for _ in texts]
+        batch: list[tuple[int, int, int]] = []
+        size = 0
+        for piece in pieces + [None]:  # type: ignore[list-item]
+            if piece is not None:
+                batch.append(piece)
+                size += piece[2] - piece[1]
+            if batch and (piece is None or size >= batch_chars):
+                self._run(texts, batch, out)
+                batch, size = [], 0
+        return out
+
+    def _run(self, texts: list[str], batch: list[tuple[int, int, int]], out: list[list[Prediction]]) -> None:
+        docs = [self.nlp.make_doc(texts[i][s:e]) for i, s, e in batch]
+        scores = self.forward(docs)
+        for (i, s, _), doc, probs in zip(batch, docs, scores, strict=True):
+            out[i].extend((a + s, b + s, label, conf) for a, b, label, conf in self._decode(doc, _softmax(numpy.asarray(probs))))
+
+    def _decode(self, doc: Doc, probs: numpy.ndarray) -> Iterator[Prediction]:
+        if not len(doc):
+            return
+        path = probs.argmax(1)
+        ok = self.first[path[0]] and self.last[path[-1]] and bool(self.allowed[path[:-1], path[1:]].all())
+        if not ok:
+            path = numpy.array(bioes.viterbi(numpy.log(probs + 1e-9), self.allowed, self.first, self.last))
+        chosen = probs[numpy.arange(len(path)), path]
+        text = doc.text
+        for a, b, label in bioes.tags_to_spans([self.labels[k] for k in path]):
+            start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start and "\n" not in text[start:end]:
+                yield start, end, label, float(chosen[a:b].min())
+
+
+def _softmax(logits: numpy.ndarray) -> numpy.ndarray:
+    """The tagger is trained without output normalisation at inference; normalise here."""
+    z = numpy.exp(logits - logits.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+@lru_cache(maxsize=2)
+def load_model(model_dir: str = str(MODEL_DIR)) -> NERModel:
+    return NERModel(Path(model_dir))
+
+
+class NERModelComponent:
+    """Writes the model's names to ``doc.spans[SPAN_KEY]``, aligned to the document's tokens."""
+
+    def __init__(self, model_dir: str) -> None:
+        self.model = load_model(model_dir) if available(Path(model_dir)) else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        buf: list[Doc] = []
+        for doc in docs:
+            buf.append(doc)
+            if len(buf) >= batch_size:
+                yield from self._annotate(buf)
+                buf = []
+        if buf:
+            yield from self._annotate(buf)
+
+    def _annotate(self, docs: list[Doc]) -> list[Doc]:
+        if self.model is None:
+            for doc in docs:
+                doc.spans[SPAN_KEY] = []
+            return docs
+        texts = [doc._.norm_text or doc.text for doc in docs]
+        for doc, preds in zip(docs, self.model.predict(texts), strict=True):
+            from graph.nlp.tokens import split_at
+
+            split_at(doc, [x for s, e, _, _ in preds for x in (s, e)])
+            spans = []
+            for s, e, label, conf in preds:
+                span = doc.char_span(s, e, label=label)
+                if span is not None:
+                    span._.model_confidence = round(conf, 4)
+                    spans.append(span)
+            doc.spans[SPAN_KEY] = spans
+        return docs
+
+
+@Language.factory(
+    "cnfinkg_ner_model",
+    default_config={"model_dir": str(MODEL_DIR)},
+    assigns=["doc.spans", "span._.model_confidence"],
+    # reads doc._.norm_text, which the tokenizer (nlp.segment) sets, not a component
+)
+def make_ner_model(nlp: Language, name: str, model_dir: str) -> NERModelComponent:
+    return NERModelComponent(model_dir)

@@ -1,0 +1,64 @@
+"""The shipped NER model: present, loadable, offsets into the original text, sane labels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graph.nlp.ner import tagger
+
+TEXT_HANS = "中国工商银行董事长陈四清在北京表示，腾讯与万科签署合作协议。"
+TEXT_HANT = "中國工商銀行董事長陳四清在北京表示，騰訊與萬科簽署合作協議。"
+
+
+def test_model_ships_with_meta():
+    assert tagger.available(), "graph/models/ner is missing: rebuild it with python -m training.ner"
+    meta = json.loads((tagger.MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    assert meta["name"] == "ner" and meta["version"].count(".") == 2
+    assert set(meta["labels"]["tagger"]) >= {"B-ORG", "E-PER", "S-LOC", "O"}
+
+
+def test_size_limit():
+    size = sum(p.stat().st_size for p in tagger.MODEL_DIR.rglob("*") if p.is_file())
+    assert size <= 60 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tagger.load_model()
+
+
+def test_predictions_are_well_formed(model):
+    for text, preds in zip([TEXT_HANS, "", "   "], model.predict([TEXT_HANS, "", "   "]), strict=True):
+        for s, e, label, conf in preds:
+            assert 0 <= s < e <= len(text)
+            assert label in {"PER", "ORG", "LOC", "TITLE", "WORK", "EDU", "PRO", "CONT", "RACE"}
+            assert 0.0 <= conf <= 1.0
+
+
+def test_long_text_is_chunked_with_offsets_kept(model):
+    text = "今天天气很好。" * 200 + TEXT_HANS
+    (preds,) = model.predict([text])
+    assert all(text[s:e] and e <= len(text) for s, e, _, _ in preds)
+
+
+def test_chunks_cover_the_text():
+    text = "甲乙丙，" * 300 + "无标点" * 200
+    pieces = tagger.chunks(text, 100)
+    assert "".join(text[s:e] for s, e in pieces) == text
+    assert all(e - s <= 100 for s, e in pieces)
+
+
+def test_component_writes_span_layer_aligned_to_tokens():
+    from graph.nlp.pipeline import get_pipeline
+
+    nlp = get_pipeline(True)
+    doc = nlp(TEXT_HANT)
+    spans = doc.spans[tagger.SPAN_KEY]
+    for span in spans:
+        assert TEXT_HANT[span.start_char : span.end_char] == span.text
+    # The same sentence in both scripts gives the same offsets (the model reads Simplified).
+    hans_doc = nlp(TEXT_HANS)  # a SpanGroup needs its Doc alive
+    hans = hans_doc.spans[tagger.SPAN_KEY]
+    assert [(s.start_char, s.end_char, s.label_) for s in spans] == [(s.start_char, s.end_char, s.label_) for s in hans]
