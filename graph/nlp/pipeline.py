@@ -21,15 +21,14 @@ from graph.ingest.reader import Document
 from graph.nlp import entities, facts, linking, segment  # noqa: F401 - registers the components
 from graph.nlp.events import frames  # noqa: F401
 from graph.nlp.ner import tagger  # noqa: F401
+from graph.nlp.patterns import load_patterns
 from graph.nlp.relations import model, rules  # noqa: F401
-
-SENTENCE_ENDERS = ["。", "！", "？", "；", "!", "?", ";", "\n", "…"]
 
 
 def create_pipeline(use_statistical: bool = True) -> Language:
     """A fresh pipeline; ``use_statistical`` runs the trained NER model, the main entity layer."""
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cnfinkg.ScriptNormalizingTokenizer.v1"}}})
-    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_ENDERS})
+    nlp.add_pipe("sentencizer", config={"punct_chars": list(load_patterns("segment.yaml")["sentence_enders"])})
     if use_statistical:
         nlp.add_pipe("cnfinkg_ner_model")
     nlp.add_pipe("cnfinkg_entities")
