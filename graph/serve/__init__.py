@@ -5,6 +5,8 @@ Standard library only: a :class:`http.server.ThreadingHTTPServer` serves
 * ``/``: the workbench, a page with the vendored YASGUI editor pointed at this endpoint
   (``graph/serve/static/``; nothing is loaded from elsewhere), and its files under ``/static/``;
 * ``/queries`` and ``/prefixes``: the named-query library and the project's prefixes as JSON;
+* ``/entity?iri=IRI`` and ``/entity.json?iri=IRI``: what the store holds about one IRI (labels,
+  relations with their evidence, highlighted mentions, events, documents), as HTML or JSON;
 * ``/data?graph=IRI`` and ``/data?default``: read-only SPARQL 1.1 Graph Store Protocol GET
   (Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept``);
 * ``/sparql`` (and ``/query``) without a query and with ``Accept: text/turtle`` (or another RDF
@@ -43,7 +45,8 @@ One log line per request goes to the ``graph.serve`` logger.
 Modules: :mod:`.server` (``make_server``, ``serve``), :mod:`.handler` (routing, CORS, OPTIONS,
 static files), :mod:`.protocol` (request parameters, content negotiation, refusals), :mod:`.jobs`
 (the work on the store, in child processes), :mod:`.gsp` (Graph Store Protocol), :mod:`.description`
-(service description, help text, the named-query library), :mod:`.static` (the workbench's files).
+(service description, help text, the named-query library), :mod:`.static` (the workbench's files),
+:mod:`.entity` and :mod:`.entity_page` (the entity pages).
 """
 
 from graph.serve.server import SparqlServer, make_server, serve

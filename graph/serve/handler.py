@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from graph.serve.description import help_text, named_query_library, service_description
+from graph.serve.entity import parse_iri
+from graph.serve.entity_page import render_entity, render_problem
 from graph.serve.gsp import requested_graph
-from graph.serve.jobs import GSP_GET, LIST_GRAPHS, UPDATE, Job, run_job
+from graph.serve.jobs import ENTITY, GSP_GET, LIST_GRAPHS, UPDATE, Job, run_job
 from graph.serve.protocol import (
     RequestRefused,
     body_params,
@@ -31,7 +33,7 @@ from graph.serve.protocol import (
     query_params,
     update_refusal,
 )
-from graph.serve.static import WORKBENCH_CSP, static_file, static_type, workbench_page
+from graph.serve.static import WORKBENCH_CSP, package_file, static_file, static_type, workbench_page
 from graph.store.classify import inspect_sparql
 from graph.store.formats import types_for
 from graph.store.sparql import PREFIX_MAP
@@ -47,9 +49,11 @@ UPDATE_PATH = "/update"
 DATA_PATH = "/data"
 QUERIES_PATH = "/queries"
 PREFIXES_PATH = "/prefixes"
+ENTITY_PATH = "/entity"
+ENTITY_JSON_PATH = "/entity.json"
 STATIC_PREFIX = "/static/"
 #: Resources a page on another origin may read (CORS); never ``/update``.
-CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH)
+CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH, ENTITY_JSON_PATH)
 #: Bound on the time a client may take to send its request (slow clients hold a thread).
 SOCKET_TIMEOUT = 30.0
 
@@ -62,7 +66,7 @@ def allowed_methods(path: str) -> str | None:
         return "GET, HEAD, POST, OPTIONS"
     if path == UPDATE_PATH:
         return "POST, OPTIONS"
-    if path in ("/", DATA_PATH, QUERIES_PATH, PREFIXES_PATH) or path.startswith(STATIC_PREFIX):
+    if path in ("/", DATA_PATH, QUERIES_PATH, PREFIXES_PATH, ENTITY_PATH, ENTITY_JSON_PATH) or path.startswith(STATIC_PREFIX):
         return "GET, HEAD, OPTIONS"
     return None
 
@@ -234,6 +238,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._page(path, raw_path, t0)
             return
         params, direct_query, direct_update = self._read_params()
+        if path in (ENTITY_PATH, ENTITY_JSON_PATH):
+            self._entity(path, params, t0)
+            return
         if path == DATA_PATH:
             iri, media_type = requested_graph(params, self.headers.get("Accept"))
             body = self._run(Job(str(self.server.store_path), iri, GSP_GET, media_type), write=False)
@@ -279,6 +286,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
         """The resources that are no SPARQL: the workbench, its files, the query library, the prefixes."""
         if raw_path.startswith(STATIC_PREFIX):
             relative = unquote(raw_path[len(STATIC_PREFIX):])
+            packaged = package_file(relative)
+            if packaged is not None:
+                self._send(HTTPStatus.OK, packaged[0], packaged[1], t0, headers={"Cache-Control": "public, max-age=86400"})
+                return
             file = static_file(relative)
             cache = "public, max-age=86400" if relative.startswith("vendor/") else "no-cache"
             self._send(HTTPStatus.OK, file.read_bytes(), static_type(file), t0, headers={"Cache-Control": cache})
@@ -289,6 +300,24 @@ class SparqlHandler(BaseHTTPRequestHandler):
             data: Any = named_query_library() if path == QUERIES_PATH else PREFIX_MAP
             body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
             self._send(HTTPStatus.OK, body, "application/json", t0, headers={"Cache-Control": "no-cache"})
+
+    def _entity(self, path: str, params: dict[str, list[str]], t0: float) -> None:
+        """An entity's page (HTML; errors as HTML pages too) or its data (``/entity.json``; errors as text)."""
+        try:
+            iri = parse_iri(params.get("iri", []))
+            body = self._run(Job(str(self.server.store_path), iri, ENTITY), write=False)
+        except RequestRefused as exc:
+            if path == ENTITY_JSON_PATH:
+                raise
+            self._send(exc.status, render_problem(exc.status, exc.message), "text/html", t0, note=exc.message[:200],
+                       headers={"Content-Security-Policy": WORKBENCH_CSP})
+            return
+        if path == ENTITY_JSON_PATH:
+            self._send(HTTPStatus.OK, body, "application/json", t0, note="entity", headers={"Cache-Control": "no-cache"})
+            return
+        page = render_entity(json.loads(body))
+        self._send(HTTPStatus.OK, page, "text/html", t0, note="entity", headers={
+            "Content-Security-Policy": WORKBENCH_CSP, "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"})
 
     def _own_url(self, path: str) -> str:
         """This resource's URL as the client addressed it (``Host``), or the bound address."""
@@ -357,5 +386,5 @@ class SparqlHandler(BaseHTTPRequestHandler):
             server.workers.release()
 
 
-__all__ = ["CORS_PATHS", "DATA_PATH", "PREFIXES_PATH", "QUERIES_PATH", "QUERY_PATHS", "STATIC_PREFIX", "UPDATE_PATH",
+__all__ = ["CORS_PATHS", "DATA_PATH", "ENTITY_JSON_PATH", "ENTITY_PATH", "PREFIXES_PATH", "QUERIES_PATH", "QUERY_PATHS", "STATIC_PREFIX", "UPDATE_PATH",
            "SparqlHandler", "allowed_methods", "log"]

@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.serve.description import list_graphs
+from graph.serve.entity import entity_data
 from graph.serve.gsp import read_graph
 from graph.serve.protocol import RequestRefused
 from graph.store.formats import GRAPH_TYPES, RESULT_TYPES, write_solutions, write_triples
@@ -25,12 +26,14 @@ from graph.store.timeout import QueryTimeout, WorkerDied, run_in_child
 GSP_GET = "GSP-GET"
 LIST_GRAPHS = "LIST-GRAPHS"
 UPDATE = "UPDATE"
+#: Everything the entity page shows about one IRI (``text``), as JSON.
+ENTITY = "ENTITY"
 
 
 @dataclass(frozen=True)
 class Job:
     store: str
-    text: str  # SPARQL; for GSP_GET the graph's IRI, or "" for the (union) default graph
+    text: str  # SPARQL; for GSP_GET the graph's IRI, or "" for the (union) default graph; for ENTITY the IRI
     form: str  # a query form, UPDATE, GSP_GET or LIST_GRAPHS
     media_type: str = ""
     default_graphs: tuple[str, ...] = ()
@@ -70,6 +73,8 @@ def execute(job: Job) -> bytes:
         return list_graphs(job.store)
     if job.form == UPDATE:
         return _update(job)
+    if job.form == ENTITY:
+        return entity_data(job.store, job.text)
     return _query(job)
 
 
@@ -130,4 +135,4 @@ class ReadWriteLock:
             self._cond.notify_all()
 
 
-__all__ = ["GSP_GET", "LIST_GRAPHS", "UPDATE", "Job", "ReadWriteLock", "execute", "run_job"]
+__all__ = ["ENTITY", "GSP_GET", "LIST_GRAPHS", "UPDATE", "Job", "ReadWriteLock", "execute", "run_job"]

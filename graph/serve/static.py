@@ -6,6 +6,7 @@ the workbench works offline and a page cannot be made to send the store's data t
 
 from __future__ import annotations
 
+from functools import lru_cache
 from http import HTTPStatus
 from pathlib import Path
 
@@ -44,6 +45,26 @@ def static_file(relative: str, root: Path = STATIC_DIR) -> Path:
     return candidate
 
 
+#: Files served from an installed package rather than ``static/``: vis-network, as pyvis ships it.
+PACKAGE_FILES = {"vis/vis-network.min.js": ("text/javascript", 0), "vis/vis-network.css": ("text/css", 1)}
+
+
+@lru_cache(maxsize=1)
+def _vis() -> tuple[bytes, bytes]:
+    from graph.viz.assets import vis_assets
+
+    js, css = vis_assets()
+    return js.encode("utf-8"), css.encode("utf-8")
+
+
+def package_file(relative: str) -> tuple[bytes, str] | None:
+    """(body, media type) of a file under ``/static/`` that comes from a package (vis-network), or None."""
+    if relative not in PACKAGE_FILES:
+        return None
+    media_type, index = PACKAGE_FILES[relative]
+    return _vis()[index], media_type
+
+
 def static_type(path: Path) -> str:
     return _STATIC_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
@@ -55,4 +76,4 @@ def workbench_page(root: Path = STATIC_DIR) -> bytes:
     return page.read_bytes()
 
 
-__all__ = ["STATIC_DIR", "WORKBENCH_CSP", "static_file", "static_type", "workbench_page"]
+__all__ = ["PACKAGE_FILES", "STATIC_DIR", "WORKBENCH_CSP", "package_file", "static_file", "static_type", "workbench_page"]

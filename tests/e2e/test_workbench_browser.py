@@ -177,3 +177,78 @@ def test_yasgui_on_another_origin_queries_the_endpoint(browser: CDPBrowser, serv
     browser.screenshot(ARTIFACTS / "workbench-cross-origin-yasgui.png")
     assert browser.errors() == []
     assert _remote(browser.requests()) == []
+
+
+ANT = "https://w3id.org/cnfinkg/id/ant-financial"
+PAIRS = ("PREFIX kg: <https://w3id.org/cnfinkg/ontology#>\n"
+         "SELECT ?a ?b WHERE { ?a kg:partnerOf ?b }")
+
+
+def _double_click(browser: CDPBrowser, x: float, y: float) -> None:
+    """Two real mouse clicks, the second one a double-click (as Chromium sends them)."""
+    for count in (1, 2):
+        for kind in ("mousePressed", "mouseReleased"):
+            browser.call("Input.dispatchMouseEvent",
+                         {"type": kind, "x": x, "y": y, "button": "left", "clickCount": count}, session=True)
+
+
+def test_graph_view_draws_pairs_and_expands_a_node(browser: CDPBrowser, server: SparqlServer) -> None:
+    browser.open(server.url + "/")
+    browser.wait_for("window.kgWorkbench && (window.kgWorkbench.ready || window.kgWorkbench.error)", timeout=60)
+    browser.evaluate(
+        "(() => { const t = kgWorkbench.yasgui.addTab(true, {name: 'pairs'});"
+        f" t.setQuery({json.dumps(PAIRS)}); return t.query().then(() => true); }})()"
+    )
+    browser.wait_for("!!document.querySelector('.tabPanel.active .yasr table.dataTable tbody a[data-iri]')", timeout=60)
+    # entities in the table link to their entity page
+    href = browser.evaluate("document.querySelector('.tabPanel.active .yasr table.dataTable tbody a[data-iri]').href")
+    assert href.startswith(server.url + "/entity?iri=https%3A%2F%2Fw3id.org%2Fcnfinkg%2Fid%2F")
+    # the Graph view draws the pairs, with English labels
+    browser.evaluate("kgWorkbench.yasgui.getTab().getYasr().selectPlugin('graph')")
+    browser.wait_for("kgWorkbench.graph && kgWorkbench.graph.nodes.length > 1", timeout=30)
+    browser.wait_for(f"kgWorkbench.graph.nodes.get({json.dumps(ANT)}).label === 'Ant Financial'", timeout=30)
+    browser.evaluate("kgWorkbench.graph.network.stopSimulation(); kgWorkbench.graph.network.setOptions({physics: false})")
+    before = browser.evaluate("kgWorkbench.graph.nodes.length")
+    browser.evaluate("document.querySelector('.tabPanel.active .kg-graph').scrollIntoView({block: 'center'}); 1")
+    browser.drain(0.5)
+    browser.screenshot(ARTIFACTS / "workbench-graph.png")
+    xy = browser.evaluate(
+        f"(() => {{ const n = kgWorkbench.graph.network; const p = n.canvasToDOM(n.getPositions([{json.dumps(ANT)}])[{json.dumps(ANT)}]);"
+        " const r = document.querySelector('.tabPanel.active .kg-graph').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; })()"
+    )
+    _double_click(browser, *xy)
+    browser.wait_for(f"kgWorkbench.graph.nodes.length > {before}", timeout=30)
+    after = browser.evaluate("kgWorkbench.graph.nodes.length")
+    assert after > before
+    browser.evaluate("kgWorkbench.graph.network.setOptions({physics: true}); 1")
+    browser.drain(2.0)
+    browser.screenshot(ARTIFACTS / "workbench-graph-expanded.png")
+    assert browser.errors() == []
+    assert _remote(browser.requests()) == []
+    assert any(urlsplit(u).path == "/static/vis/vis-network.min.js" for u in browser.requests())
+
+
+def test_entity_page_highlights_a_mention(browser: CDPBrowser, server: SparqlServer) -> None:
+    from urllib.parse import quote
+
+    browser.open(server.url + "/entity?iri=" + quote(ANT, safe=""))
+    browser.wait_for("document.readyState === 'complete' && !!document.querySelector('#mentions mark')", timeout=30)
+    assert browser.evaluate("document.querySelector('h1').textContent") == "Ant Financial"
+    marks = browser.evaluate("[...document.querySelectorAll('#mentions td.sentence mark')].map(m => m.textContent)")
+    assert "螞蟻金服" in marks
+    labels = browser.evaluate("document.querySelector('#labels').textContent")
+    assert "螞蟻金服" in labels and "蚂蚁金服" in labels and "kg:FintechCompany" in labels
+    confidences = browser.evaluate("[...document.querySelectorAll('#relations td.confidence')].map(t => t.textContent)")
+    assert any(c.startswith("0.") for c in confidences)
+    # a related entity's link opens its page
+    browser.evaluate("document.querySelector('#relations a[href^=\"entity?iri=\"]').click()")
+    browser.wait_for("location.search.startsWith('?iri=') && !location.search.includes('ant-financial')"
+                     " && !!document.querySelector('h1')", timeout=30)
+    browser.open(server.url + "/entity?iri=" + quote(ANT, safe=""))
+    browser.wait_for("!!document.querySelector('#mentions mark')", timeout=30)
+    browser.screenshot(ARTIFACTS / "entity-page.png")
+    browser.evaluate("document.querySelector('#mentions').scrollIntoView(); 1")
+    browser.screenshot(ARTIFACTS / "entity-page-mentions.png")
+    assert browser.errors() == []
+    assert _remote(browser.requests()) == []

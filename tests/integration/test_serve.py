@@ -598,3 +598,13 @@ def test_rdflib_sparqlstore(server: SparqlServer) -> None:
         assert (ICBC, URIRef(KG + "partnerOf"), ANT) in built
     g = Graph(store=SPARQLStore(server.url + "/sparql"))  # rdflib's default: XML results over GET
     assert len(list(g.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))) == 3
+
+
+def test_vis_network_is_served_from_the_package(server: SparqlServer) -> None:
+    status, ctype, body = _http(server.url + "/static/vis/vis-network.min.js")
+    assert status == 200 and ctype.startswith("text/javascript") and b"vis" in body[:2000]
+    assert b"sourceMappingURL" not in body
+    status, ctype, _ = _http(server.url + "/static/vis/vis-network.css")
+    assert status == 200 and ctype.startswith("text/css")
+    status, _, page = _http(server.url + "/")
+    assert b"static/vis/vis-network.min.js" in page and b"static/workbench-graph.js" in page

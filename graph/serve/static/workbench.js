@@ -3,6 +3,7 @@
  * The server (graph/serve.py) serves this file; it gives
  *   GET queries   -> [{name, description, sparql}]  the named-query library (ontology/queries)
  *   GET prefixes  -> {prefix: namespace}            the project's prefixes (graph/vocab.py)
+ *   GET entity?iri=IRI                              an entity's page; kgid: IRIs in tables link to it
  * Nothing is loaded from anywhere else: YASGUI is vendored under static/vendor/yasgui/ and the
  * autocompleters that call the Linked Open Vocabularies API are switched off.
  */
@@ -80,6 +81,19 @@
     return tab.query();
   }
 
+  /** Entities in result tables link to their entity page (the IRI stays in the title). */
+  function linkEntities(root) {
+    var ns = state.prefixes.kgid;
+    if (!ns) return;
+    root.querySelectorAll(".yasr table a[href]").forEach(function (a) {
+      var iri = a.getAttribute("href");
+      if (a.dataset.iri || iri.indexOf(ns) !== 0) return;
+      a.dataset.iri = iri;
+      a.title = iri;
+      a.href = new URL("entity?iri=" + encodeURIComponent(iri), base).href;
+    });
+  }
+
   function renderGallery(queries) {
     var ul = document.getElementById("gallery-list");
     queries.forEach(function (q) {
@@ -118,6 +132,8 @@
         copyEndpointOnNewTab: true,
       });
       state.openNamed = openNamed;
+      var main = document.getElementById("yasgui");
+      new MutationObserver(function () { linkEntities(main); }).observe(main, { childList: true, subtree: true });
       state.ready = true;
     }).catch(function (e) {
       state.error = String(e);
