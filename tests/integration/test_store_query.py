@@ -37,3 +37,28 @@ def test_all_query_forms(seed_store):
         assert rows
         # subclass reasoning through the ontology graph: banks are organisations
         assert kg.query("entities-by-type", {"class": __import__("graph.vocab", fromlist=["SCHEMA"]).SCHEMA.Organization}).rows == [] or True
+
+
+def test_named_queries_give_no_duplicate_rows_on_a_multi_document_store(tmp_path):
+    """Each document that mentions an entity stores its labels; a join on them must not repeat rows."""
+    from graph import build
+
+    texts = [
+        "去年騰訊與招商銀行達成合作，雙方在上海簽署協議，合作金額達5億元。",
+        "招商銀行宣布與騰訊深化合作。招商銀行行長表示，今年投入10億元。",
+        "騰訊旗下微眾銀行與招商銀行達成戰略合作，總投資20億元。",
+    ]
+    with build(texts, store=tmp_path / "s", use_statistical=False) as kg:
+        assert kg.stats()["documents"] == 3
+        checked = 0
+        for name in named_queries():
+            try:
+                result = kg.query(name)
+            except QueryError:
+                continue  # needs a binding
+            rows = getattr(result, "rows", None)
+            if not isinstance(rows, list) or not rows:
+                continue
+            checked += 1
+            assert len(rows) == len(set(rows)), f"{name}: {len(rows)} rows, {len(set(rows))} distinct"
+        assert checked >= 5
