@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import inspect
 import json
@@ -53,14 +54,23 @@ def _start(server: SparqlServer) -> threading.Thread:
     return thread
 
 
+@contextlib.contextmanager
+def running(store_path: Path) -> Iterator[SparqlServer]:
+    """A server over *store_path* on a free port, stopped afterwards."""
+    srv = make_server(store_path, port=0, timeout=10.0)
+    thread = _start(srv)
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join(5)
+
+
 @pytest.fixture(scope="module")
 def server(store_dir: Path) -> Iterator[SparqlServer]:
-    srv = make_server(store_dir, port=0, timeout=10.0)
-    thread = _start(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with running(store_dir) as srv:
+        yield srv
 
 
 def _sparql(server: SparqlServer, fmt: str = JSON) -> Endpoint:

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from graph.serve import SparqlServer, make_server
+from graph.serve import SparqlServer
 from graph.serve.protocol import RequestRefused
-from tests.integration.test_serve import ANT, ICBC, KG, TEXT, _http, _start
+from tests.integration.test_serve import ANT, ICBC, KG, TEXT, _http, running
 
 # -- entity pages ---------------------------------------------------------------------------------
 
@@ -35,12 +35,8 @@ def entity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlSe
                       ox.Literal('<script>alert("x")</script> & co', language="en")))
     store.flush()
     del store
-    srv = make_server(path, port=0, timeout=10.0)
-    thread = _start(srv)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with running(path) as srv:
+        yield srv
 
 
 def _entity(server: SparqlServer, iri: str, json_: bool = False) -> tuple[int, str, str]:
