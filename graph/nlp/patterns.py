@@ -1,8 +1,8 @@
 """Loading the rule data in ``ontology/patterns/`` (YAML), script-normalised once.
 
 Two top-level keys steer the loader rather than carry rules.  ``verbatim`` lists keys whose
-values are kept as written: punctuation must not be width-folded (``（`` and ``(`` are different
-tokens).  ``shared`` maps a key to the file that holds it, so a table lives in one file and the
+values are only converted to Simplified script, not width- or case-folded: they are compared with
+``doc._.norm_text``, where ``（`` and ``(`` are different characters.  ``shared`` maps a key to the file that holds it, so a table lives in one file and the
 readers of another still find it under its old name (``person_titles`` of entities.yaml is
 titles.yaml's).
 """
@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from graph.nlp.lexicon import SuffixTable, TitleTable
-from graph.script import normalize
+from graph.script import normalize, to_simplified
 from graph.vocab import ONTOLOGY_DIR
 
 PATTERN_DIR = ONTOLOGY_DIR / "patterns"
@@ -32,6 +32,16 @@ def _norm(value: Any) -> Any:
     return value
 
 
+def _simplified(value: Any) -> Any:
+    if isinstance(value, str):
+        return to_simplified(value)
+    if isinstance(value, list):
+        return [_simplified(v) for v in value]
+    if isinstance(value, dict):
+        return {_simplified(k): _simplified(v) for k, v in value.items()}
+    return value
+
+
 def _norm_value(v: Any) -> Any:
     # Values of mappings are class or property names (ASCII) or nested rule data.
     if isinstance(v, (list, dict)):
@@ -40,15 +50,18 @@ def _norm_value(v: Any) -> Any:
 
 
 @lru_cache(maxsize=16)
-def load_patterns(name: str, directory: Path = PATTERN_DIR) -> dict[str, Any]:
-    """The YAML file ``name`` with every Chinese key and word converted to Simplified."""
+def load_patterns(name: str, directory: Path = PATTERN_DIR, verbatim_keys: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The YAML file ``name`` with every Chinese key and word converted to Simplified.
+
+    ``verbatim_keys`` are read like the file's own ``verbatim`` keys (script only, no folding).
+    """
     path = directory / name
     if not path.exists():
         raise FileNotFoundError(f"pattern file missing: {path}")
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    verbatim = set(raw.pop("verbatim", None) or ())
+    verbatim = set(raw.pop("verbatim", None) or ()) | set(verbatim_keys)
     shared = raw.pop("shared", None) or {}
-    out = {k: v if k in verbatim else _norm(v) for k, v in raw.items()}
+    out = {k: _simplified(v) if k in verbatim else _norm(v) for k, v in raw.items()}
     for key, other in shared.items():
         out[key] = load_patterns(other, directory)[key]
     return out
