@@ -24,6 +24,9 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 
 #: The graph that holds the ontology and knowledge-base schema inside a store.
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/cnfinkg/ontology")
+#: The graph that holds each entity's description (type, labels, identifiers) once for the whole
+#: store; document graphs hold only what each document says (see :mod:`graph.store.entities`).
+ENTITY_GRAPH = URIRef("https://w3id.org/cnfinkg/entities")
 
 PREFIXES: dict[str, Namespace] = {
     "kg": KG,
@@ -70,6 +73,7 @@ ONTOLOGY_DIR = _ontology_dir()
 
 __all__ = [
     "KG",
+    "ENTITY_GRAPH",
     "KGDOC",
     "KGEV",
     "KGID",

@@ -9,6 +9,7 @@ describes, so rebuilding the same text gives the same graph, byte for byte.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
@@ -31,7 +32,48 @@ def _date_literal(value: str) -> Literal:
     return Literal(value, datatype=dtype)
 
 
-def to_ntriples(g: Graph) -> str:
+class Triples:
+    """An append-only set of triples in insertion order: what mapping writes instead of an rdflib Graph.
+
+    An rdflib ``Graph`` indexes every triple three ways as it is added; a document's triples are
+    only ever serialised, so that indexing was pure cost on the build path.
+    """
+
+    __slots__ = ("_seen",)
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, None] = {}
+
+    def add(self, triple: tuple) -> None:
+        self._seen[triple] = None
+
+    def __iter__(self):
+        return iter(self._seen)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+@dataclass
+class MappedDocument:
+    """A document's triples in two parts: what the document says, and the descriptions of the
+    entities it mentions (type, labels, identifiers), which the store keeps once in its shared
+    entity graph (:data:`graph.vocab.ENTITY_GRAPH`)."""
+
+    document: Triples = field(default_factory=Triples)
+    entities: Triples = field(default_factory=Triples)
+
+    def graph(self) -> Graph:
+        """Both parts as one rdflib Graph, for reasoning, validation and notebook users."""
+        g = bind_prefixes(Graph())
+        for t in self.document:
+            g.add(t)
+        for t in self.entities:
+            g.add(t)
+        return g
+
+
+def to_ntriples(g) -> str:
     """Sorted N-Triples lines: cheap to pass between processes and to put in an INSERT DATA."""
     return "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in g))
 
@@ -42,21 +84,27 @@ def bind_prefixes(g: Graph) -> Graph:
     return g
 
 
-def document_graph(doc: Doc, meta: Document) -> Graph:
-    """All triples one document contributes; the store keeps them in a graph named after the document."""
-    g = bind_prefixes(Graph())
+def map_document(doc: Doc, meta: Document) -> MappedDocument:
+    """All triples one document contributes, split into the document's own and its entities' descriptions."""
+    out = MappedDocument()
+    g = out.document
     text = doc.text  # rebuilt from tokens on every access: take it once
     records = doc._.entities or {}
     _document(g, meta, text)
-    _entities(g, meta, text, records)
+    _entities(g, out.entities, meta, text, records)
     _relations(g, doc, meta, text)
     _facts(g, doc, meta, text)
     _events(g, doc, meta, text, records)
     _event_dates(g, doc, records)
-    return g
+    return out
 
 
-def _document(g: Graph, meta: Document, text: str) -> None:
+def document_graph(doc: Doc, meta: Document) -> Graph:
+    """All triples one document contributes, as one rdflib Graph (the store splits them: see :func:`map_document`)."""
+    return map_document(doc, meta).graph()
+
+
+def _document(g: Triples, meta: Document, text: str) -> None:
     d = meta.iri
     g.add((d, RDF.type, KG.NewsArticle))
     g.add((d, RDF.type, PROV.Entity))
@@ -73,17 +121,18 @@ def _document(g: Graph, meta: Document, text: str) -> None:
     g.add((d, KG.characterCount, Literal(len(text))))
 
 
-def _entities(g: Graph, meta: Document, text: str, records: dict) -> None:
-    """Each linked entity with its labels and identifiers, and one kg:Mention per occurrence."""
+def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: dict) -> None:
+    """Each linked entity's description (to ``shared``), and its mention count and one kg:Mention
+    per occurrence (to the document's own ``g``)."""
     d, key = meta.iri, meta.key
     for iri, rec in records.items():
-        g.add((iri, RDF.type, rec.type))
+        shared.add((iri, RDF.type, rec.type))
         for lang, label in sorted(rec.labels.items()):
-            g.add((iri, RDFS.label, Literal(label, lang=lang)))
+            shared.add((iri, RDFS.label, Literal(label, lang=lang)))
         for alt, lang in sorted(rec.alt_labels):
-            g.add((iri, SKOS.altLabel, Literal(alt, lang=lang)))
+            shared.add((iri, SKOS.altLabel, Literal(alt, lang=lang)))
         for prop, value in sorted(rec.identifiers.items()):
-            g.add((iri, prop, Literal(value)))
+            shared.add((iri, prop, Literal(value)))
         g.add((iri, KG.mentionCount, Literal(len(rec.mentions))))
         g.add((iri, PROV.wasDerivedFrom, d))
         for start, end in rec.mentions:
@@ -96,7 +145,7 @@ def _entities(g: Graph, meta: Document, text: str, records: dict) -> None:
             g.add((m, PROV.wasDerivedFrom, d))
 
 
-def _relations(g: Graph, doc: Doc, meta: Document, text: str) -> None:
+def _relations(g: Triples, doc: Doc, meta: Document, text: str) -> None:
     """Each relation as a triple, plus a reified statement carrying its evidence."""
     d, key = meta.iri, meta.key
     # One evidence record per (fact, sentence): when two layers state the same fact in the same
@@ -124,7 +173,7 @@ def _relations(g: Graph, doc: Doc, meta: Document, text: str) -> None:
             g.add((s, KG.roleTitle, Literal(rel.role)))
 
 
-def _facts(g: Graph, doc: Doc, meta: Document, text: str) -> None:
+def _facts(g: Triples, doc: Doc, meta: Document, text: str) -> None:
     d, key = meta.iri, meta.key
     for f in doc._.facts or []:
         q = KGEV[f"q-{digest(key, f.start, f.end)}"]
@@ -144,7 +193,7 @@ def _facts(g: Graph, doc: Doc, meta: Document, text: str) -> None:
         g.add((q, PROV.wasDerivedFrom, d))
 
 
-def _event_dates(g: Graph, doc: Doc, records: dict) -> None:
+def _event_dates(g: Triples, doc: Doc, records: dict) -> None:
     """Event entities take the first full date their sentence gives."""
     dates = doc._.dates or []
     sents = list(doc.sents) if any(rec.type in _EVENT_TYPES for rec in records.values()) else []
@@ -164,7 +213,7 @@ def _event_dates(g: Graph, doc: Doc, records: dict) -> None:
 _EVENT_TYPES = {KG.Event, KG.Conference, KG.ProductLaunch, KG.FinancingEvent}
 
 
-def _events(g: Graph, doc: Doc, meta: Document, text: str, records) -> None:
+def _events(g: Triples, doc: Doc, meta: Document, text: str, records) -> None:
     """Event frames (graph.nlp.events): a node per event, its roles, figures, date and evidence."""
     events = doc._.events if Doc.has_extension("events") else None
     if not events:
@@ -227,4 +276,4 @@ def _guess_lang(text: str) -> str:
     return detect_script(text)
 
 
-__all__ = ["EXTRACTOR_VERSION", "URIRef", "bind_prefixes", "document_graph"]
+__all__ = ["EXTRACTOR_VERSION", "MappedDocument", "Triples", "URIRef", "bind_prefixes", "document_graph", "map_document", "to_ntriples"]

@@ -20,7 +20,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from graph.rdf.mapping import bind_prefixes
 from graph.store.base import Solutions
-from graph.vocab import KG, ONTOLOGY_GRAPH, sparql_prefixes
+from graph.store.entities import plan_replace
+from graph.vocab import ENTITY_GRAPH, KG, ONTOLOGY_GRAPH, sparql_prefixes
 
 DEFAULT_STORE = Path("kg-store")
 
@@ -101,19 +102,30 @@ class GraphStore:
         if self.read_only:
             raise StoreError("store opened read-only")
 
-    def replace_document(self, doc_iri: URIRef, graph: Graph | str) -> None:
-        """Swap a document's graph (an rdflib Graph or N-Triples text) for a new one in a single transaction."""
+    def _values_of(self, sparql: str) -> list[str]:
+        """The one variable of a SELECT, as strings (the shared-graph planner's query runner)."""
+        return [next(iter(sol)).value for sol in self.ox.query(sparql)]
+
+    def replace_document(self, doc_iri: URIRef, graph: Graph | str, entities: str | None = None) -> None:
+        """Swap a document's graph (an rdflib Graph or N-Triples text) for a new one in a single transaction.
+
+        ``entities``: N-Triples of the descriptions of the entities it mentions, which go to the shared
+        entity graph (:mod:`graph.store.entities`) in the same update.
+        """
         self._check_writable()
         body = graph if isinstance(graph, str) else "\n".join(f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in graph)
-        update = f"DROP SILENT GRAPH <{doc_iri}> ;\nINSERT DATA {{ GRAPH <{doc_iri}> {{\n{body}\n}} }}"
-        self.ox.update(update)
+        ops = [f"DROP SILENT GRAPH <{doc_iri}>", f"INSERT DATA {{ GRAPH <{doc_iri}> {{\n{body}\n}} }}"]
+        if doc_iri != ONTOLOGY_GRAPH:
+            ops += plan_replace(self._values_of, str(doc_iri), entities)
+        self.ox.update(" ;\n".join(ops))
 
     def remove_document(self, doc_iri: URIRef) -> bool:
+        """Drop a document's graph, and the descriptions of the entities no other document mentions."""
         self._check_writable()
         node = ox.NamedNode(str(doc_iri))
         if not self.ox.contains_named_graph(node):
             return False
-        self.ox.update(f"DROP GRAPH <{doc_iri}>")
+        self.ox.update(" ;\n".join([f"DROP GRAPH <{doc_iri}>", *plan_replace(self._values_of, str(doc_iri), None)]))
         return True
 
     def load_ontology(self, graph: Graph) -> None:
@@ -131,7 +143,8 @@ class GraphStore:
         return {URIRef(r["d"].value): r["h"].value for r in self.ox.query(q)}
 
     def document_graphs(self) -> list[URIRef]:
-        return sorted(URIRef(g.value) for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode) and URIRef(g.value) != ONTOLOGY_GRAPH)
+        return sorted(URIRef(g.value) for g in self.ox.named_graphs()
+                      if isinstance(g, ox.NamedNode) and URIRef(g.value) not in (ONTOLOGY_GRAPH, ENTITY_GRAPH))
 
     def query(self, sparql: str, bindings: dict[str, object] | None = None):
         """rdflib's query API over Oxigraph (union of all graphs); bindings become an inline VALUES block."""

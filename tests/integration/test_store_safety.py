@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from graph.api import KnowledgeGraph
 from graph.cli.app import app
-from graph.vocab import KG, ONTOLOGY_GRAPH
+from graph.vocab import ENTITY_GRAPH, KG, ONTOLOGY_GRAPH
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +89,18 @@ def graph_sizes(store: Path) -> dict[str, int]:
     return {g: (n if g in hashes else -n) for g, n in sizes.items()}  # negative: no contentHash node
 
 
+def entity_sets(store: Path) -> tuple[set[str], set[str]]:
+    """(entities some document graph mentions, entities the shared graph describes)."""
+    st = ox.Store.read_only(str(store))
+    try:
+        shared = ox.NamedNode(str(ENTITY_GRAPH))
+        mentioned = {q.object.value for q in st.quads_for_pattern(None, ox.NamedNode(str(KG.refersTo)), None, None)}
+        described = {q.subject.value for q in st.quads_for_pattern(None, None, None, shared)}
+    finally:
+        del st
+    return mentioned, described
+
+
 def export(store: Path) -> str:
     r = kg("export", "--store", store)
     assert r.exit_code == 0, r.stderr
@@ -145,6 +157,10 @@ def test_build_killed_halfway_leaves_consistent_store(corpus, clean, tmp_path):
     onto = str(ONTOLOGY_GRAPH)
     if onto in killed:  # the ontology graph, if the build stores one, is all or nothing too
         assert abs(killed.pop(onto)) == abs(reference[onto])
+    # The shared entity graph describes exactly the entities the stored documents mention.
+    assert abs(killed.pop(str(ENTITY_GRAPH))) <= abs(reference[str(ENTITY_GRAPH)])
+    mentioned, described = entity_sets(store)
+    assert mentioned and mentioned == described
     assert 0 < len(killed) < N_DOCS, len(killed)
     for g, n in killed.items():
         assert n > 0, f"{g}: graph without its kg:contentHash node"
@@ -244,7 +260,7 @@ def test_same_document_twice_gives_no_duplicates(tmp_path):
     assert kg("build", doc, doc, "--store", two, "--no-model").exit_code == 0
     assert kg("build", doc, "--store", two, "--no-model", "--force").exit_code == 0
     assert graph_sizes(one) == graph_sizes(two)
-    assert len([g for g in graph_sizes(two) if g != str(ONTOLOGY_GRAPH)]) == 1
+    assert len([g for g in graph_sizes(two) if g not in (str(ONTOLOGY_GRAPH), str(ENTITY_GRAPH))]) == 1
     assert export(one) == export(two)
     with KnowledgeGraph.open(two, read_only=True) as g:
         labels = [str(r[0]) for r in g.query(f"SELECT ?l WHERE {{ <{ICBC}> rdfs:label ?l }}").rows]
