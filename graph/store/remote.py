@@ -14,13 +14,10 @@ for ``http://``/``https://`` strings, the embedded ``GraphStore`` otherwise.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,29 +29,22 @@ from rdflib.query import Result
 
 from graph.store.base import Solutions
 from graph.store.classify import inspect_sparql
+from graph.store.client import RemoteHTTPError, SparqlHTTP, derive_endpoints, one_line, split_userinfo
+from graph.store.entities import plan_replace
 from graph.store.local import DEFAULT_STORE, GraphStore, StoreError
-from graph.vocab import ONTOLOGY_GRAPH, sparql_prefixes
+from graph.store.paths import expand_paths
+from graph.store.servers import JSON, PROFILES, PROJECT_GRAPHS, XML, Profile, as_boolean, server_kind
+from graph.store.skolem import skolemised
+from graph.vocab import ENTITY_GRAPH, ONTOLOGY_GRAPH, sparql_prefixes
 
 DatasetMode = TypingLiteral["auto", "union", "explicit", "server"]
 
 STAGING_PREFIX = "urn:x-kg-staging:"
 """Graphs named ``urn:x-kg-staging:<sha1>`` hold a very large document while it is uploaded in parts."""
 _EMPTY_GRAPH = "urn:x-kg:no-graph"
-_RESULTS_ACCEPT = (
-    "application/sparql-results+json, application/n-triples, application/sparql-results+xml;q=0.8, "
-    "text/turtle;q=0.5, application/rdf+xml;q=0.3"
-)
-_USER_AGENT = "cnfinkg-remote/0.1"
 _URL = re.compile(r"^https?://", re.I)
 _NOT_STAGING = f'!STRSTARTS(STR(?g), "{STAGING_PREFIX}")'
-
-
-class RemoteHTTPError(StoreError):
-    """The endpoint answered with an HTTP error status (kept in ``status``)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
+_FINAL_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.I)
 
 
 def is_remote(location: object) -> bool:
@@ -67,61 +57,6 @@ def open_store(location: str | Path | None = DEFAULT_STORE, read_only: bool = Fa
     if isinstance(location, str) and is_remote(location):
         return RemoteStore(location.strip(), read_only=read_only)
     return GraphStore(location, read_only=read_only)
-
-
-def derive_endpoints(endpoint: str, update_endpoint: str | None = None) -> tuple[str, str]:
-    """(query URL, update URL) by the rules in :class:`RemoteStore`'s docstring."""
-    if update_endpoint:
-        return endpoint, update_endpoint
-    parts = urllib.parse.urlsplit(endpoint)
-    path = parts.path.rstrip("/")
-
-    def with_path(p: str) -> str:
-        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, p, parts.query, ""))
-
-    if not path:
-        return with_path("/query"), with_path("/update")
-    if path.endswith("/query"):
-        return endpoint, with_path(path[: -len("/query")] + "/update")
-    if re.fullmatch(r".*/repositories/[^/]+", path):
-        return endpoint, with_path(path + "/statements")
-    return endpoint, endpoint
-
-
-def _split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None:
-        return url, None
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    clean = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-_BNODE_STMT = re.compile(r"^_:|\s_:[^\s\"]+\s*\.\s*$")
-
-
-def _statements(graph: Graph | str) -> list[str]:
-    """One string per triple, as ``GraphStore`` writes them (``n3()`` terms, Turtle-compatible).
-
-    Text is split on lines unless it holds a multi-line (triple-quoted) literal,
-    in which case pyoxigraph re-reads it as Turtle into one line per triple.
-    """
-    if not isinstance(graph, str):
-        return [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph]
-    if '"""' not in graph and "'''" not in graph:
-        return [ln for ln in (x.strip() for x in graph.splitlines()) if ln and not ln.startswith("#")]
-    try:
-        return [f"{t.subject} {t.predicate} {t.object} ." for t in ox.parse(graph, ox.RdfFormat.TURTLE)]
-    except SyntaxError as exc:
-        raise StoreError(f"document graph is not valid N-Triples: {_one_line(str(exc))}") from None
 
 
 class RemoteStore:
@@ -138,10 +73,11 @@ class RemoteStore:
     * any other URL (``…/sparql`` of Virtuoso, Neptune, Stardog; Fuseki's
       ``…/ds``) is used for both.
 
-    Credentials: ``auth=(user, password)`` for HTTP Basic, a string for a
-    literal ``Authorization`` header (``"Bearer …"``), or ``user:password@``
-    in the URL (never echoed in error messages).  AWS SigV4 (Neptune with IAM)
-    is not supported: put a signing proxy in front.
+    Credentials: ``auth=(user, password)`` or ``user:password@`` in the URL
+    (never echoed in error messages) answer the server's HTTP Basic or Digest
+    challenge (Virtuoso's ``/sparql-auth`` asks for Digest); a string is sent
+    as a literal ``Authorization`` header (``"Bearer …"``).  AWS SigV4
+    (Neptune with IAM) is not supported: put a signing proxy in front.
 
     The union view (``dataset``).  The embedded store's queries see the union
     of all named graphs as their default graph and can still address each
@@ -159,25 +95,39 @@ class RemoteStore:
       the union (GraphDB/RDF4J, Virtuoso, Neptune, Fuseki/TDB2 with
       ``unionDefaultGraph``);
     * ``"auto"`` (default) picks ``"union"`` when the server says it is
-      Oxigraph (``Server:`` header of the probe at opening) and ``"explicit"``
-      otherwise.
+      Oxigraph (``Server:`` header of the probe at opening), ``"server"`` when
+      it says it is Virtuoso, and ``"explicit"`` otherwise.
 
     Internal queries (document hashes, ``triples()``, ``quads()``, counts) use
     explicit ``GRAPH ?g`` patterns and need no dataset at all.
 
-    Writes.  ``replace_document`` is ONE update request, ``DROP SILENT GRAPH``
-    then ``INSERT DATA`` blocks of at most ``chunk_triples`` triples (blank
-    nodes all in the first block: they cannot span blocks), so stores that
-    apply an update request in one transaction (Oxigraph, Fuseki, GraphDB,
-    Neptune) never show half a document.  A document whose request would
-    exceed ``max_update_bytes`` is uploaded in parts into a staging graph
-    (``urn:x-kg-staging:<sha1>``, hidden from listings and exports) and then
-    swapped in with one ``MOVE`` request.  Queries use POST with a form body;
-    updates POST ``application/sparql-update``.
+    On Virtuoso, whose ``rdfs:subClassOf*`` paths give wrong answers, queries
+    over the union have such paths spelt out first (:mod:`graph.store.paths`).
 
-    Errors (connection refused, timeouts, HTTP 4xx/5xx) raise
-    :class:`graph.store.StoreError` with one line: the URL, the HTTP status and
-    the first line of the server's answer.
+    Writes.  ``replace_document`` is ONE update request, ``DROP SILENT GRAPH``
+    then ``INSERT DATA`` blocks of at most ``chunk_triples`` triples, then the
+    shared entity graph's operations (:mod:`graph.store.entities`), so stores
+    that apply an update request in one transaction (Oxigraph, Fuseki,
+    GraphDB, Neptune, Virtuoso) never show half a document.  Blank nodes are
+    written as stable IRIs (:mod:`graph.store.skolem`): Virtuoso refuses them
+    in ``INSERT DATA``, and none may span two blocks.  A document whose
+    request would exceed ``max_update_bytes`` is uploaded in parts into a
+    staging graph (``urn:x-kg-staging:<sha1>``, hidden from listings and
+    exports) and then swapped in with one ``MOVE`` request, which carries the
+    entity graph's operations too.  Unless given, both sizes suit the server
+    (smaller for Virtuoso: see :mod:`graph.store.servers`).  Queries use POST
+    with a form body; updates POST ``application/sparql-update``.
+
+    Whose graphs.  A Virtuoso server keeps graphs of its own (its RDF views'
+    schema, its service description, WebDAV metadata, OWL…, which vary with
+    its configuration) and often other datasets (DBpedia's): there, listings,
+    counts and exports see only the graphs under :data:`PROJECT_GRAPHS`
+    (``graph_scope``), and a document graph outside it is refused.  On other
+    servers every graph of the dataset is the store's.
+
+    Errors (connection refused, timeouts, HTTP 4xx/5xx, an answer the server
+    cut short) raise :class:`graph.store.StoreError` with one line: the URL,
+    the HTTP status and the first line of the server's answer.
     """
 
     def __init__(
@@ -189,68 +139,42 @@ class RemoteStore:
         auth: tuple[str, str] | str | None = None,
         *,
         dataset: DatasetMode = "auto",
-        max_update_bytes: int = 16 * 1024 * 1024,
-        chunk_triples: int = 5000,
+        max_update_bytes: int | None = None,
+        chunk_triples: int | None = None,
     ) -> None:
         if dataset not in ("auto", "union", "explicit", "server"):
             raise ValueError(f"dataset must be auto, union, explicit or server, not {dataset!r}")
-        endpoint, url_auth = _split_userinfo(endpoint.strip())
+        endpoint, url_auth = split_userinfo(endpoint.strip())
         upd_auth = None
         if update_endpoint:
-            update_endpoint, upd_auth = _split_userinfo(update_endpoint.strip())
+            update_endpoint, upd_auth = split_userinfo(update_endpoint.strip())
         self.query_endpoint, self.update_endpoint = derive_endpoints(endpoint, update_endpoint)
         self.location = endpoint
         self.read_only = read_only
-        self.timeout = timeout
-        self.max_update_bytes = max_update_bytes
-        self.chunk_triples = max(1, chunk_triples)
-        self._headers: dict[str, str] = {"User-Agent": _USER_AGENT}
         creds = auth if auth is not None else (url_auth or upd_auth)
-        if isinstance(creds, tuple):
-            token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
-            self._headers["Authorization"] = f"Basic {token}"
-        elif isinstance(creds, str):
-            self._headers["Authorization"] = creds
-        self.server = ""
+        self._http = SparqlHTTP(timeout, creds, (self.query_endpoint, self.update_endpoint))
+        self.profile: Profile = PROFILES[""]
         self._probe()  # fail now, with one line, if nothing answers
-        if dataset == "auto":
-            dataset = "union" if self.server.lower().startswith("oxigraph") else "explicit"
-        self.dataset_mode: DatasetMode = dataset
+        self.profile = PROFILES[server_kind(self.server)]
+        self.dataset_mode: DatasetMode = self.profile.dataset if dataset == "auto" else dataset  # type: ignore[assignment]
+        self.chunk_triples = max(1, chunk_triples or self.profile.chunk_triples)
+        self.max_update_bytes = max_update_bytes or self.profile.max_update_bytes
+        #: Listings, counts and exports see only graphs whose IRI starts with this ("": all graphs).
+        self.graph_scope = self.profile.graph_scope
+        self._hierarchy: dict[str, list[tuple[str, str]]] = {}
+
+    @property
+    def server(self) -> str:
+        """The ``Server:`` header of the first answer ("" if the server sends none)."""
+        return self._http.server
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.query_endpoint!r}, update={self.update_endpoint!r}, dataset={self.dataset_mode!r})"
 
     # -- HTTP ---------------------------------------------------------------
-    def _request(self, url: str, data: bytes, content_type: str, accept: str | None = None) -> tuple[str, bytes]:
-        """POST; (media type, body) of a 2xx answer, else StoreError with one line."""
-        headers = dict(self._headers, **{"Content-Type": content_type})
-        if accept:
-            headers["Accept"] = accept
-        req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - http(s) only
-                body = resp.read()
-                if not self.server:
-                    self.server = resp.headers.get("Server", "") or ""
-                media = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-                return media, body
-        except urllib.error.HTTPError as exc:
-            try:
-                text = exc.read().decode("utf-8", "replace")
-            except Exception:  # noqa: BLE001 - the status alone is enough
-                text = ""
-            detail = _one_line(text)
-            msg = f"{url}: HTTP {exc.code} {exc.reason}" + (f": {detail}" if detail else "")
-            raise RemoteHTTPError(msg, exc.code) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise StoreError(f"{url}: no answer within {self.timeout:g} s") from None
-            raise StoreError(f"{url}: cannot connect ({_one_line(str(reason))})") from None
-        except TimeoutError:
-            raise StoreError(f"{url}: no answer within {self.timeout:g} s") from None
-        except (ConnectionError, OSError) as exc:
-            raise StoreError(f"{url}: connection failed ({_one_line(str(exc)) or exc.__class__.__name__})") from None
+    def _request(self, url: str, data: bytes, content_type: str, accept: str | None = None,
+                 rows_asked: int | None = None) -> tuple[str, bytes]:
+        return self._http.post(url, data, content_type, accept, rows_asked)
 
     def _probe(self) -> None:
         self._select("ASK {}")
@@ -263,32 +187,64 @@ class RemoteStore:
         graphs = self._named_graphs() or [_EMPTY_GRAPH]
         return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
 
-    def _raw_query(self, sparql: str, union: bool = False, accept: str = _RESULTS_ACCEPT) -> tuple[str, Any]:
-        """('results', QuerySolutions | QueryBoolean) or ('triples', list of ox.Triple)."""
+    def _raw_query(self, sparql: str, union: bool = False, accept: str | None = None) -> tuple[str, Any]:
+        """('results', QuerySolutions | QueryBoolean) or ('triples', list of ox.Triple); ``accept`` defaults to any form."""
+        if accept is None:
+            other = XML if self.profile.results == JSON else JSON
+            accept = f"{self.profile.results}, application/n-triples, {other};q=0.8, text/turtle;q=0.5, application/rdf+xml;q=0.3"
+        if union and self.profile.expand_paths:
+            sparql = expand_paths(sparql, self._links)
         params = [("query", sparql), *self._dataset_params(union)]
-        media, body = self._request(
-            self.query_endpoint, urllib.parse.urlencode(params).encode("utf-8"), "application/x-www-form-urlencoded", accept
-        )
+        limit = _FINAL_LIMIT.search(sparql)
+        media, body = self._request(self.query_endpoint, urllib.parse.urlencode(params).encode("utf-8"),
+                                    "application/x-www-form-urlencoded", accept, int(limit[1]) if limit else None)
         try:
             if "sparql-results" in media:
                 fmt = ox.QueryResultsFormat.from_media_type(media)
-                return "results", ox.parse_query_results(body, fmt)
+                return "results", as_boolean(ox.parse_query_results(body, fmt))
             rdf_fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
             return "triples", [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(body, rdf_fmt)]
         except (SyntaxError, ValueError) as exc:
-            raise StoreError(f"{self.query_endpoint}: unreadable answer ({media or 'no content type'}): {_one_line(str(exc))}") from None
+            raise StoreError(f"{self.query_endpoint}: unreadable answer ({media or 'no content type'}): {one_line(str(exc))}") from None
 
     def _select(self, sparql: str, union: bool = False) -> Any:
-        kind, payload = self._raw_query(sparql, union=union, accept="application/sparql-results+json")
+        kind, payload = self._raw_query(sparql, union=union, accept=self.profile.results)
         if kind != "results":
             raise StoreError(f"{self.query_endpoint}: expected SPARQL results, got RDF")
         return payload
 
     def _update(self, sparql: str) -> None:
-        self._request(self.update_endpoint, sparql.encode("utf-8"), "application/sparql-update; charset=utf-8")
+        media = "application/sparql-update; charset=utf-8"
+        try:
+            self._request(self.update_endpoint, (self.profile.update_prefix + sparql).encode("utf-8"), media)
+        except RemoteHTTPError as exc:
+            # Virtuoso says "add define sql:big-data-const 0" both for an update it cannot compile so
+            # and for one the account may not run at all: a no-op tells which (raising the real
+            # reason, "No permission"), then the update goes as the server wants it.
+            if not self.profile.update_prefix or "big-data-const" not in str(exc):
+                raise
+            self._request(self.update_endpoint, f"DROP SILENT GRAPH <{_EMPTY_GRAPH}>".encode(), media)
+            self._request(self.update_endpoint, sparql.encode("utf-8"), media)
+
+    def _links(self, predicate: str) -> list[tuple[str, str]]:
+        """(child, parent) pairs of one hierarchy in the whole dataset, read once per store (see ``load_ontology``)."""
+        if predicate not in self._hierarchy:
+            rows = self._select(f"SELECT ?a ?b WHERE {{ ?a <{predicate}> ?b }}", union=True)
+            self._hierarchy[predicate] = [(r["a"].value, r["b"].value) for r in rows]
+        return self._hierarchy[predicate]
+
+    def _values_of(self, sparql: str) -> list[str]:
+        """The one variable of a SELECT, as strings (the shared-graph planner's query runner)."""
+        return [next(iter(sol)).value for sol in self._select(sparql)]
+
+    def _graph_filter(self, *hidden: str) -> str:
+        """A FILTER on ``?g`` that keeps the store's graphs (``graph_scope``) but staging ones and ``hidden``."""
+        scope = f' && STRSTARTS(STR(?g), "{self.graph_scope}")' if self.graph_scope else ""
+        listed = f" && ?g NOT IN ({', '.join(f'<{g}>' for g in hidden)})" if hidden else ""
+        return f"FILTER({_NOT_STAGING}{scope}{listed})"
 
     def _named_graphs(self) -> list[str]:
-        q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_NOT_STAGING}) }}"
+        q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._graph_filter()} }}"
         return sorted(sol["g"].value for sol in self._select(q) if isinstance(sol["g"], ox.NamedNode))
 
     # -- writing ------------------------------------------------------------
@@ -296,62 +252,68 @@ class RemoteStore:
         if self.read_only:
             raise StoreError("store opened read-only")
 
-    def _blocks(self, graph: Graph | str) -> list[str]:
-        """N-Triples bodies of at most ``chunk_triples`` statements; every statement with a blank node in the first."""
-        with_bnodes: list[str] = []
-        plain: list[str] = []
-        for stmt in _statements(graph):
-            (with_bnodes if _BNODE_STMT.search(stmt) else plain).append(stmt)
-        first = with_bnodes + plain[: max(0, self.chunk_triples - len(with_bnodes))]
-        rest = plain[len(first) - len(with_bnodes) :]
-        blocks = ["\n".join(first)] if first else []
-        blocks += ["\n".join(rest[i : i + self.chunk_triples]) for i in range(0, len(rest), self.chunk_triples)]
-        return blocks
+    def _send(self, ops: list[str]) -> None:
+        """The operations in as few update requests of at most ``max_update_bytes`` as they fit in."""
+        batch: list[str] = []
+        size = 0
+        for op in ops:
+            n = len(op.encode("utf-8")) + 3
+            if batch and size + n > self.max_update_bytes:
+                self._update(" ;\n".join(batch))
+                batch, size = [], 0
+            batch.append(op)
+            size += n
+        if batch:
+            self._update(" ;\n".join(batch))
 
-    def replace_document(self, doc_iri: URIRef, graph: Graph | str) -> None:
+    def _inserts(self, graph_iri: str, lines: list[str]) -> list[str]:
+        n = self.chunk_triples
+        return [f"INSERT DATA {{ GRAPH <{graph_iri}> {{\n" + "\n".join(lines[i : i + n]) + "\n} }" for i in range(0, len(lines), n)]
+
+    def _entity_ops(self, doc_iri: URIRef, entities: str | None) -> list[str]:
+        """The shared entity graph's side of replacing (``entities`` given) or removing a document."""
+        if doc_iri == ONTOLOGY_GRAPH:
+            return []
+        if entities and "_:" in entities:
+            entities = "\n".join(skolemised(entities, str(ENTITY_GRAPH)))
+        return plan_replace(self._values_of, str(doc_iri), entities, self.chunk_triples)
+
+    def replace_document(self, doc_iri: URIRef, graph: Graph | str, entities: str | None = None) -> None:
         """Swap a document's graph (an rdflib Graph or N-Triples text) for a new one.
 
-        One update request; a graph too large for one request is staged and swapped in with ``MOVE``.
+        ``entities``: N-Triples of the descriptions of the entities it mentions, for the shared entity
+        graph.  One update request; a graph too large for one request is staged and swapped in with ``MOVE``.
         """
         self._check_writable()
-        inserts = [f"INSERT DATA {{ GRAPH <{doc_iri}> {{\n{b}\n}} }}" for b in self._blocks(graph)]
-        update = " ;\n".join([f"DROP SILENT GRAPH <{doc_iri}>", *inserts])
-        if len(update.encode("utf-8")) <= self.max_update_bytes:
-            self._update(update)
+        if not str(doc_iri).startswith(self.graph_scope):
+            raise StoreError(f"{doc_iri}: a graph outside {self.graph_scope}, which this store keeps to on {self.server}")
+        lines = skolemised(graph, str(doc_iri))
+        shared = self._entity_ops(doc_iri, entities)  # planned against the stored version of the document
+        ops = [f"DROP SILENT GRAPH <{doc_iri}>", *self._inserts(str(doc_iri), lines), *shared]
+        if sum(len(op.encode("utf-8")) + 3 for op in ops) <= self.max_update_bytes:
+            self._update(" ;\n".join(ops))
             return
-        self._replace_staged(doc_iri, graph)
-
-    def _replace_staged(self, doc_iri: URIRef, graph: Graph | str) -> None:
         staging = STAGING_PREFIX + hashlib.sha1(str(doc_iri).encode("utf-8")).hexdigest()
-        requests: list[list[str]] = [[f"DROP SILENT GRAPH <{staging}>"]]
-        size = len(requests[0][0])
-        for b in self._blocks(graph):
-            op = f"INSERT DATA {{ GRAPH <{staging}> {{\n{b}\n}} }}"
-            n = len(op.encode("utf-8")) + 3
-            if size + n > self.max_update_bytes and requests[-1]:
-                requests.append([])
-                size = 0
-            requests[-1].append(op)
-            size += n
         try:
-            for ops in requests:
-                self._update(" ;\n".join(ops))
-            self._update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{doc_iri}>")
+            self._send([f"DROP SILENT GRAPH <{staging}>", *self._inserts(staging, lines)])
+            self._send([f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{doc_iri}>", *shared])
         except StoreError:
             with contextlib.suppress(StoreError):
                 self._update(f"DROP SILENT GRAPH <{staging}>")
             raise
 
     def remove_document(self, doc_iri: URIRef) -> bool:
+        """Drop a document's graph, and the descriptions of the entities no other document mentions."""
         self._check_writable()
         if not bool(self._select(f"ASK {{ GRAPH <{doc_iri}> {{ ?s ?p ?o }} }}")):
             return False
-        self._update(f"DROP SILENT GRAPH <{doc_iri}>")
+        self._send([f"DROP SILENT GRAPH <{doc_iri}>", *self._entity_ops(doc_iri, None)])
         return True
 
     def load_ontology(self, graph: Graph) -> None:
         """Keep the ontology in its own graph so class hierarchies are queryable."""
         self.replace_document(ONTOLOGY_GRAPH, graph)
+        self._hierarchy.clear()
 
     def update(self, sparql: str) -> None:
         self._check_writable()
@@ -367,7 +329,7 @@ class RemoteStore:
         return {URIRef(sol["d"].value): sol["h"].value for sol in self._select(q)}
 
     def document_graphs(self) -> list[URIRef]:
-        return sorted(URIRef(g) for g in self._named_graphs() if g != str(ONTOLOGY_GRAPH))
+        return sorted(URIRef(g) for g in self._named_graphs() if g not in (str(ONTOLOGY_GRAPH), str(ENTITY_GRAPH)))
 
     def query(self, sparql: str, bindings: dict[str, object] | None = None) -> Result:
         """An rdflib ``Result`` over the union of all graphs; bindings become an inline VALUES block."""
@@ -427,13 +389,12 @@ class RemoteStore:
         data = self.quads(include_ontology) if named_graphs else [ox.Triple(*t) for t in self.triples(include_ontology)]
         return ox.serialize(data, None, fmt, prefixes=prefixes)
 
-    def _graph_filter(self, include_ontology: bool) -> str:
-        cond = _NOT_STAGING if include_ontology else f"?g != <{ONTOLOGY_GRAPH}> && {_NOT_STAGING}"
-        return f"FILTER({cond})"
+    def _data_filter(self, include_ontology: bool) -> str:
+        return self._graph_filter() if include_ontology else self._graph_filter(str(ONTOLOGY_GRAPH))
 
     def triples(self, include_ontology: bool = False) -> Iterator[tuple[Any, Any, Any]]:
         """Distinct triples of the union of document graphs (pyoxigraph terms), sorted."""
-        q = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._graph_filter(include_ontology)} }}"
+        q = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._data_filter(include_ontology)} }}"
         kind, payload = self._raw_query(q, accept="application/n-triples, text/turtle;q=0.5")
         if kind != "triples":
             raise StoreError(f"{self.query_endpoint}: expected RDF, got SPARQL results")
@@ -441,7 +402,7 @@ class RemoteStore:
         yield from sorted(seen, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
 
     def quads(self, include_ontology: bool = False) -> Iterable[Any]:
-        q = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._graph_filter(include_ontology)} }}"
+        q = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._data_filter(include_ontology)} }}"
         out = {ox.Quad(sol["s"], sol["p"], sol["o"], sol["g"]) for sol in self._select(q)}
         return sorted(out, key=lambda x: (str(x.graph_name), str(x.subject), str(x.predicate), str(x.object)))
 
@@ -461,7 +422,7 @@ class RemoteStore:
         """Distinct triples in the union of document graphs (the ontology graph excluded)."""
         return self._scalar(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-            f"{self._graph_filter(False)} }} }}",
+            f"{self._data_filter(False)} }} }}",
             union=False,
         )
 
@@ -488,4 +449,4 @@ class RemoteStore:
         self.close()
 
 
-__all__ = ["STAGING_PREFIX", "RemoteHTTPError", "RemoteStore", "derive_endpoints", "is_remote", "open_store"]
+__all__ = ["PROJECT_GRAPHS", "STAGING_PREFIX", "RemoteHTTPError", "RemoteStore", "derive_endpoints", "is_remote", "open_store"]

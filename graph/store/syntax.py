@@ -17,7 +17,7 @@ _EXPECTED_ITEM = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|\[(?:'(?:[^'\\]|\\.)*'|[^\
 _INTERNAL = {"Prefix not found": "a declared prefix", "IRI parsing failed": "a valid IRI"}
 
 
-def _mask(sparql: str) -> str:
+def mask(sparql: str) -> str:
     """The text with comments, strings and IRIs blanked (same length), to find keywords and braces."""
     def blank(m: re.Match[str]) -> str:
         return re.sub(r"[^\n]", " ", m.group(0))
@@ -121,7 +121,7 @@ def syntax_error_message(exc: Exception, sparql: str, line_offset: int = 0) -> s
     """
     msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     detail = re.sub(r"^error at \d+:\d+:\s*", "", str(exc).strip())
-    masked = _mask(sparql)
+    masked = mask(sparql)
 
     def at(pos: int) -> str:
         line, col = _line_col(sparql, pos)

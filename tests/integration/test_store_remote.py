@@ -323,3 +323,76 @@ def test_cli_build_query_export_remove(url: str, tmp_path: Path, monkeypatch: py
     res = runner.invoke(app, ["stats", "--store", url])
     assert res.exit_code == 0 and "documents" in res.stdout
     assert not any(p.name.startswith("http") for p in tmp_path.iterdir())
+
+
+# -- blank nodes and credentials (no server needed, or a stand-in one) --------------------
+def test_blank_nodes_become_the_same_iris_for_the_same_content() -> None:
+    from graph.rdf.ontology import load_ontology
+    from graph.store.skolem import GENID, skolemised
+
+    onto = load_ontology().graph
+    again = Graph().parse(data=onto.serialize(format="nt"), format="nt")  # fresh blank-node labels
+    a, b = skolemised(onto, "https://example.org/g"), skolemised(again, "https://example.org/g")
+    assert a == b and len(a) == len(onto)
+    assert not any(t.startswith("_:") or " _:" in t for t in a) and any(GENID in t for t in a)
+    other = skolemised(onto, "https://example.org/other")
+    assert set(other) != set(a)  # another graph's anonymous nodes are other nodes
+    text = "<https://example.org/s> <https://example.org/p> \"x\" .\n<https://example.org/s> <https://example.org/q> _:b1 ."
+    assert skolemised(text, "urn:g") == skolemised(text.replace("_:b1", "_:zz"), "urn:g")
+    plain = "<https://example.org/s> <https://example.org/p> \"_:not a node\" ."
+    assert skolemised(plain, "urn:g") == [plain]  # documents without blank nodes pass through as they are
+
+
+class _BasicOnly:
+    """A stand-in SPARQL server that wants HTTP Basic; records the Authorization header of every request."""
+
+    def __init__(self, user: str, password: str) -> None:
+        import base64
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        seen: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                seen.append(self.headers.get("Authorization", ""))
+                if seen[-1] != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="kg"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b'{"head":{},"boolean":true}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.seen = seen
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/sparql"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_basic_auth_answers_the_challenge_then_is_sent_up_front() -> None:
+    server = _BasicOnly("reader", "s3cret")
+    try:
+        st = RemoteStore(server.url.replace("http://", "http://reader:s3cret@"), dataset="server")
+        assert st.query("ASK { ?s ?p ?o }").askAnswer is True
+        assert [h.split(" ")[0] for h in server.seen] == ["", "Basic", "Basic"]  # one challenge per store
+        with pytest.raises(StoreError) as exc:
+            RemoteStore(server.url, auth=("reader", "wrong"), dataset="server")
+        assert "HTTP 401" in str(exc.value) and "wrong" not in str(exc.value) and "\n" not in str(exc.value)
+        server.seen.clear()
+        with pytest.raises(StoreError, match="HTTP 401"):
+            RemoteStore(server.url, auth="Bearer t0ken", dataset="server")
+        assert server.seen == ["Bearer t0ken"]  # a literal header goes as it is, unasked
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
