@@ -143,6 +143,10 @@ def finre_end_to_end(path: Path) -> dict[str, float]:
     from graph.nlp.relations.classifier import label_map
     from graph.vocab import KG
 
+    from graph.eval.gold import readings
+    from graph.rdf.ontology import load_ontology
+
+    onto = load_ontology()
     mapping = label_map()
     rows = [row for row in _unmasked_rows(path) if row[2] != "unknown"]
     texts = sorted({r[3] for r in rows})
@@ -152,7 +156,7 @@ def finre_end_to_end(path: Path) -> dict[str, float]:
         iris: dict[str, set] = {}
         for e in doc.ents:
             iris.setdefault(e.text, set()).add(e.kb_id_)
-        found[text] = (iris, {(str(r.head), str(r.prop), str(r.tail)) for r in doc._.relations or []})
+        found[text] = (iris, {(str(r.head), r.prop, str(r.tail)) for r in doc._.relations or []})
     pair = hit = 0
     for h, t, label, sent in rows:
         iris, rels = found[sent]
@@ -166,9 +170,12 @@ def finre_end_to_end(path: Path) -> dict[str, float]:
         prop = row.get("property")
         if not prop:
             continue
-        p = str(KG[prop.split(":", 1)[1]])
+        p = KG[prop.split(":", 1)[1]]
         subj, obj = (iris[t], iris[h]) if row.get("inverse") else (iris[h], iris[t])
-        hit += any((a, p, b) in rels or (b, p, a) in rels for a in subj for b in obj)
+        # As the gold harness scores (graph.eval.gold): a relation counts when the ontology makes it
+        # an equivalent reading of the labelled one (inverse, symmetric, super-property).
+        wanted = set().union(*(readings(onto, a, p, b) for a in subj for b in obj))
+        hit += any(readings(onto, *r) & wanted for r in rels)
     n = len(rows)
     return {"pair found": round(100 * pair / n, 2), "pair found and mapped relation": round(100 * hit / n, 2)}
 

@@ -166,7 +166,7 @@ def _score_entities(s: DocScore, gold: dict, sdoc, onto) -> dict[URIRef, str]:
     return p2g
 
 
-def _readings(onto, h: str, p: URIRef, t: str) -> set[tuple[str, URIRef, str]]:
+def readings(onto, h: str, p: URIRef, t: str) -> set[tuple[str, URIRef, str]]:
     """Every way of stating (h, p, t) that the ontology makes equivalent or implies."""
     out = {(h, p, t)}
     info = onto.properties.get(p)
@@ -195,9 +195,9 @@ def _score_relations(s: DocScore, gold: dict, sdoc, onto, p2g: dict[URIRef, str]
         props = gr["relation"] if isinstance(gr["relation"], list) else [gr["relation"]]
         ok = False
         for prop in props:
-            gold_readings = _readings(onto, gr["head"], KG[prop], gr["tail"])
+            gold_readings = readings(onto, gr["head"], KG[prop], gr["tail"])
             for pr in pred_rel:
-                if _readings(onto, *pr) & gold_readings:
+                if readings(onto, *pr) & gold_readings:
                     matched_pred.add(pr)
                     ok = True
         if ok:
