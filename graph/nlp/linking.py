@@ -95,8 +95,12 @@ def _english_punctuation() -> dict[int, str]:
     return str.maketrans(load_patterns("linking.yaml")["english_punctuation"])
 
 
+@lru_cache(maxsize=50_000)
 def mint_iri(name: str) -> URIRef:
-    """Stable IRI for an entity outside the knowledge base: pinyin slug plus a hash of the normalised name."""
+    """Stable IRI for an entity outside the knowledge base: pinyin slug plus a hash of the normalised name.
+
+    Memoised: the same names recur across documents, and their pinyin is the slow part of linking.
+    """
     key = normalize(name)
     slug = slugify(" ".join(lazy_pinyin(key, style=Style.NORMAL)))[:48].strip("-") or "entity"
     return KGID[f"{slug}-{digest(key, length=8)}"]
@@ -119,6 +123,7 @@ class EntityLinker:
         pattern = p.get("stock_code_pattern")
         self.code_re = re.compile(pattern.replace("{labels}", labels or "(?!)")) if pattern else None
         self.bare_exchange: dict[str, str] = p.get("bare_code_exchange", {})
+        self._english: dict[tuple[str, URIRef], str] = {}  # english_name memo: pinyin is slow, names recur
         self.kb_codes: dict[str, URIRef] = {
             code.upper(): entry.iri for entry in self.kb.entries.values()
             if (code := entry.identifiers.get(KG.stockCode))
@@ -293,6 +298,15 @@ class EntityLinker:
                 break
         return out
 
+    def _english_name(self, name: str, cls: URIRef) -> str:
+        key = (name, cls)
+        got = self._english.get(key)
+        if got is None:
+            if len(self._english) > 50_000:
+                self._english.clear()
+            got = self._english[key] = english_name(name, cls, self.suffix_en)
+        return got
+
     def _more_specific(self, a: URIRef, b: URIRef) -> URIRef:
         if self.onto.is_a(b, a):
             return b
@@ -310,7 +324,7 @@ class EntityLinker:
             rec.labels["zh-Hant"] = rec.labels["zh-Hans"] = rec.labels["en"]
         if "en" not in rec.labels:
             base = rec.labels.get("zh-Hans") or rec.labels.get("zh-Hant") or ""
-            rec.labels["en"] = english_name(base, rec.type, self.suffix_en) if base else str(rec.iri).rsplit("/", 1)[-1]
+            rec.labels["en"] = self._english_name(base, rec.type) if base else str(rec.iri).rsplit("/", 1)[-1]
         labels = set(rec.labels.items())
         alts = set()
         for text, lang in rec.alt_labels:

@@ -24,6 +24,9 @@ from graph.store.entities import plan_replace
 from graph.vocab import ENTITY_GRAPH, KG, ONTOLOGY_GRAPH, sparql_prefixes
 
 DEFAULT_STORE = Path("kg-store")
+#: Documents written between two flushes of Oxigraph's in-memory write buffers to disk: without
+#: them a long build's memory grows by about 80 KB per document; with them, by about 14 KB.
+FLUSH_EVERY = 100
 
 
 class StoreError(RuntimeError):
@@ -132,6 +135,7 @@ class GraphStore:
         #: This object made the store directory (it did not exist): see :meth:`close_discarding_if_empty`.
         self.created = self.location is not None and not read_only and not self.location.exists()
         self.ox = _open_ox(self.location, read_only)
+        self._writes = 0
         self.dataset = Dataset(store=OxigraphStore(store=self.ox), default_union=True)
         bind_prefixes(self.dataset)
 
@@ -156,6 +160,9 @@ class GraphStore:
         if doc_iri != ONTOLOGY_GRAPH:
             ops += plan_replace(self._values_of, str(doc_iri), entities)
         self.ox.update(" ;\n".join(ops))
+        self._writes += 1
+        if self._writes % FLUSH_EVERY == 0:
+            self.flush()
 
     def remove_document(self, doc_iri: URIRef) -> bool:
         """Drop a document's graph, and the descriptions of the entities no other document mentions."""

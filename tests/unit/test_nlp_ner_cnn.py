@@ -21,3 +21,18 @@ def test_numpy_forward_matches_thinc():
 
 def test_the_shipped_model_uses_the_fast_path():
     assert load_model().forward.__module__ == "graph.nlp.ner.cnn"
+
+
+def test_groups_run_together_give_the_bits_of_each_group_alone():
+    """Batching is speed only: tiny groups (a few characters, a different BLAS kernel) and empty docs included."""
+    model = load_model()
+    texts = ["x", "ab", "abc", "中国", "甲乙丙丁", "", "甲公司与乙公司签署合作协议。", "今天天气很好。" * 60]
+    groups = [[model.nlp.make_doc(t)] for t in texts]
+    groups.append([model.nlp.make_doc("甲"), model.nlp.make_doc("乙公司收购丙公司")])  # one group of two docs
+    together = model.forward.run(groups)
+    for group, got in zip(groups, together, strict=True):
+        alone = model.forward.run([group])[0]
+        assert len(alone) == len(got) == len(group)
+        for a, b, doc in zip(alone, got, group, strict=True):
+            assert a.shape == (len(doc), len(model.labels))
+            assert numpy.array_equal(a, b), doc.text

@@ -62,3 +62,27 @@ def test_component_writes_span_layer_aligned_to_tokens():
     hans_doc = nlp(TEXT_HANS)  # a SpanGroup needs its Doc alive
     hans = hans_doc.spans[tagger.SPAN_KEY]
     assert [(s.start_char, s.end_char, s.label_) for s in spans] == [(s.start_char, s.end_char, s.label_) for s in hans]
+
+
+def test_texts_predicted_together_are_predicted_as_alone(model, monkeypatch):
+    texts = [TEXT_HANS, "", "x", TEXT_HANT, "今天天气很好。" * 120 + TEXT_HANS, "甲乙"]
+    alone = [model.predict([t])[0] for t in texts]
+    assert model.predict(texts) == alone
+    monkeypatch.setattr(tagger, "RUN_CHARS", 1)  # a forward pass per group
+    assert model.predict(texts) == alone
+
+
+def test_component_pipe_gives_what_calling_it_gives():
+    from graph.nlp.pipeline import get_pipeline
+
+    nlp = get_pipeline(True)
+    comp = nlp.get_pipe("cnfinkg_ner_model")
+    texts = [TEXT_HANT, "x", TEXT_HANS * 3, "甲公司"]
+    one = [comp(nlp.make_doc(t)) for t in texts]
+    many = list(comp.pipe([nlp.make_doc(t) for t in texts], batch_size=3))
+
+    def spans(doc):
+        return [(s.start_char, s.end_char, s.label_, s._.model_confidence) for s in doc.spans[tagger.SPAN_KEY]]
+
+    assert [spans(d) for d in many] == [spans(d) for d in one]
+    assert any(spans(d) for d in one)

@@ -123,6 +123,55 @@ def test_features_depend_on_direction():
     assert "o:HT" in ab and "o:TH" in ba and set(ab) != set(ba)
 
 
+def test_words_are_jiebas_words_block_by_block():
+    """The block memo must give jieba's own segmentation of the whole string."""
+    jieba_words = relfeatures._tokenizer().lcut
+    samples = ["", " ", "甲公司收购了乙公司。", "甲公司收购了乙公司。", "ab公司0年以0.0亿元收购了0%股权，并于0月上市",
+               "2018年 A股 IPO-计划 c++ & 甲乙\n\r\n丙丁", "。。，、", "甲公司收购"]
+    for text in samples + [s[:k] for s in samples for k in range(len(s))]:
+        assert relfeatures.words(text) == [w for w in jieba_words(text, HMM=False) if w.strip()], text
+
+
+def test_marker_ngrams_are_the_ngrams_that_hold_a_marker():
+    h, t = relfeatures.HEAD_MARK, relfeatures.TAIL_MARK
+    for marked in (f"甲{h}收购了{t}。", f"{h}{t}", f"{h}", f"前言{t}与{h}合作", f"①条款中{h}与{t}签约②", "无标记的句子", ""):
+        brute = [(n, g) for n, g in relfeatures._ngrams(marked, 2, 4) if h in g or t in g]
+        assert list(relfeatures._marker_ngrams(marked, 2, 4)) == brute, marked
+
+
+def test_pairs_of_one_text_featurized_together_as_alone():
+    text = "甲公司与乙公司签署协议，丙银行向甲公司提供贷款。"
+    spans = [(0, 3), (4, 7), (12, 15), (16, 19)]
+    pairs = [(a, b) for a in spans for b in spans if a != b]
+    together = relfeatures.text_pair_features(text, pairs)
+    assert together == [relfeatures.pair_features(text, a, b) for a, b in pairs]
+    assert relfeatures.text_pair_features(text, pairs, sentence_words=False)[0] == \
+        relfeatures.pair_features(text, *pairs[0], sentence_words=False)
+
+
+def test_scores_of_many_pairs_are_the_scores_of_each_bit_for_bit(clf):
+    def reference(ids, n):  # one pair, weights added one by one in index order (numpy.add.at)
+        out = clf.bias.copy()
+        starts, ends = clf.indptr[ids], clf.indptr[ids + 1]
+        pos = numpy.concatenate([numpy.arange(a, b) for a, b in zip(starts, ends, strict=True)] or [[]]).astype(int)
+        if pos.size:
+            acc = numpy.zeros(len(clf.labels), dtype=numpy.float64)
+            numpy.add.at(acc, clf.cols[pos], clf.vals[pos])
+            if clf.normalize:
+                acc /= numpy.sqrt(max(1, n))
+            out = out + acc.astype(numpy.float32)
+        return out
+
+    items = [(text, *_spans(text, h, t)) for text, h, t in SENTENCES]
+    id_lists = [clf.feature_ids(relfeatures.pair_features(*item)) for item in items]
+    id_lists += [(numpy.zeros(0, dtype=numpy.int64), 0), clf.feature_ids(["bias", "no such feature"])]
+    got = clf.scores_batch(id_lists)
+    for row, (ids, n) in zip(got, id_lists, strict=True):
+        assert numpy.array_equal(row, reference(ids, n))
+        assert numpy.array_equal(row, clf.scores(ids, n))
+    assert clf.scores_batch([]).shape == (0, len(clf.labels))
+
+
 # ---------------------------------------------------------------- label map and ontology
 
 

@@ -83,7 +83,7 @@ def viterbi(logp: numpy.ndarray, allowed: numpy.ndarray, first: numpy.ndarray, l
     for t in range(1, n):
         cand = score[:, None] + trans
         back[t] = cand.argmax(0)
-        score = cand[back[t], numpy.arange(k)] + logp[t]
+        score = cand.max(0) + logp[t]  # the value at the argmax
     score = numpy.where(last, score, neg)
     path = [int(score.argmax())]
     for t in range(n - 1, 0, -1):

@@ -69,17 +69,19 @@ def _hash(key: str) -> int:
 
 def doc_features(doc: Doc) -> list[list[int]]:
     """One row of N_FEATURES hashed features per token of *doc*."""
-    text = doc.text
-    chars = [_fold(t.text[:1]) if t.text else " " for t in doc]
+    toks = [(t.idx, t.text, t.whitespace_) for t in doc]  # one pass: spaCy makes a Token per access
+    text = "".join(w + ws for _, w, ws in toks)
+    chars = [_fold(w[:1]) if w else " " for _, w, _ in toks]
     positions = word_positions(text) if text else []
     rows: list[list[int]] = []
     last = len(chars) - 1
     h = _hash
-    for i, tok in enumerate(doc):
+    n_pos = len(positions)
+    for i, (idx, _, _) in enumerate(toks):
         c = chars[i]
         prev = chars[i - 1] if i > 0 else "<s>"
         nxt = chars[i + 1] if i < last else "</s>"
-        tag, word = positions[tok.idx] if tok.idx < len(positions) else ("S1", c)
+        tag, word = positions[idx] if idx < n_pos else ("S1", c)
         rows.append([h("c=" + c), h("bl=" + prev + c), h("br=" + c + nxt), h("wp=" + tag), h("ww=" + tag[0] + word)])
     return rows
 

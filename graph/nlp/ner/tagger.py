@@ -25,12 +25,17 @@ from spacy.tokens import Doc
 
 from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attributes)
 from graph.nlp.ner import bioes, charfeatures  # noqa: F401 - registers the model's architecture and scorer
+from graph.nlp.ner.cnn import NumpyTagger, compile_tagger
+from graph.nlp.tokens import split_at
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "ner"
 SPAN_KEY = "ner_model"
 MAX_CHUNK = 400
+#: A text's pieces run together up to this many characters: a group (fixed: it is part of the result).
+GROUP_CHARS = 20000
+#: Characters of one forward pass over the groups of several texts (speed only).
+RUN_CHARS = 6000
 Prediction = tuple[int, int, str, float]
-
 
 
 def available(model_dir: Path = MODEL_DIR) -> bool:
@@ -53,6 +58,22 @@ def chunks(text: str, max_len: int = MAX_CHUNK) -> list[tuple[int, int]]:
     return out
 
 
+def _groups(text: str, batch_chars: int) -> Iterator[list[tuple[int, int]]]:
+    """The pieces of *text* (blank ones dropped), in runs of at least *batch_chars* characters but the last."""
+    group: list[tuple[int, int]] = []
+    size = 0
+    for s, e in chunks(text):
+        if not text[s:e].strip():
+            continue
+        group.append((s, e))
+        size += e - s
+        if size >= batch_chars:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
 class NERModel:
     """The shipped tagger, with batched prediction and grammar-constrained decoding."""
 
@@ -65,33 +86,43 @@ class NERModel:
         self.tagger = self.nlp.get_pipe("tagger")
         self.labels = list(self.tagger.labels)
         self.allowed, self.first, self.last = bioes.transition_mask(self.labels)
-        from graph.nlp.ner.cnn import compile_tagger
-
         self.forward = compile_tagger(self.tagger.model) or self.tagger.model.predict
         self.meta = self.nlp.meta
 
-    def predict(self, texts: list[str], batch_chars: int = 20000) -> list[list[Prediction]]:
-        """Entities of each (Simplified) text as (start, end, label, confidence)."""
-        pieces = [(i, s, e) for i, text in enumerate(texts) for s, e in chunks(text) if text[s:e].strip()]
+    def predict(self, texts: list[str], batch_chars: int = GROUP_CHARS) -> list[list[Prediction]]:
+        """Entities of each (Simplified) text as (start, end, label, confidence).
+
+        Each text's pieces are grouped as if the text ran alone (*batch_chars* a group), and
+        groups of many texts share a forward pass: the result of a text never depends on the
+        texts beside it (see :mod:`graph.nlp.ner.cnn`).
+        """
         out: list[list[Prediction]] = [[] for _ in texts]
-        batch: list[tuple[int, int, int]] = []
+        run: list[tuple[int, list[tuple[int, int]]]] = []
         size = 0
-        for piece in pieces + [None]:  # type: ignore[list-item]
-            if piece is not None:
-                batch.append(piece)
-                size += piece[2] - piece[1]
-            if batch and (piece is None or size >= batch_chars):
-                self._run(texts, batch, out)
-                batch, size = [], 0
+        for i, text in enumerate(texts):
+            for group in _groups(text, batch_chars):
+                run.append((i, group))
+                size += sum(e - s for s, e in group)
+                if size >= RUN_CHARS:
+                    self._run(texts, run, out)
+                    run, size = [], 0
+        if run:
+            self._run(texts, run, out)
         return out
 
-    def _run(self, texts: list[str], batch: list[tuple[int, int, int]], out: list[list[Prediction]]) -> None:
-        docs = [self.nlp.make_doc(texts[i][s:e]) for i, s, e in batch]
-        scores = self.forward(docs)
-        for (i, s, _), doc, probs in zip(batch, docs, scores, strict=True):
-            out[i].extend((a + s, b + s, label, conf) for a, b, label, conf in self._decode(doc, _softmax(numpy.asarray(probs))))
+    def _run(self, texts: list[str], run: list[tuple[int, list[tuple[int, int]]]], out: list[list[Prediction]]) -> None:
+        docs = [[self.nlp.make_doc(texts[i][s:e]) for s, e in group] for i, group in run]
+        if isinstance(self.forward, NumpyTagger):
+            scores = self.forward.run(docs)
+        else:
+            scores = [self.forward(group) for group in docs]
+        for (i, group), group_docs, group_scores in zip(run, docs, scores, strict=True):
+            for (s, e), doc, probs in zip(group, group_docs, group_scores, strict=True):
+                out[i].extend((a + s, b + s, label, conf)
+                              for a, b, label, conf in self._decode(doc, _softmax(numpy.asarray(probs)), texts[i][s:e]))
 
-    def _decode(self, doc: Doc, probs: numpy.ndarray) -> Iterator[Prediction]:
+    def _decode(self, doc: Doc, probs: numpy.ndarray, text: str) -> Iterator[Prediction]:
+        """Spans of the best grammatical tag path; *text* is ``doc.text`` (spaCy rebuilds that per access)."""
         if not len(doc):
             return
         path = probs.argmax(1)
@@ -99,7 +130,6 @@ class NERModel:
         if not ok:
             path = numpy.array(bioes.viterbi(numpy.log(probs + 1e-9), self.allowed, self.first, self.last))
         chosen = probs[numpy.arange(len(path)), path]
-        text = doc.text
         for a, b, label in bioes.tags_to_spans([self.labels[k] for k in path]):
             start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1].text)
             while start < end and text[start].isspace():
@@ -147,8 +177,6 @@ class NERModelComponent:
             return docs
         texts = [doc._.norm_text or doc.text for doc in docs]
         for doc, preds in zip(docs, self.model.predict(texts), strict=True):
-            from graph.nlp.tokens import split_at
-
             split_at(doc, [x for s, e, _, _ in preds for x in (s, e)])
             spans = []
             for s, e, label, conf in preds:

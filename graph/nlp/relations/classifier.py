@@ -109,29 +109,46 @@ class RelationClassifier:
         """Indices of the known features, and the number of distinct features (known or not)."""
         idx = self.index
         distinct = set(feats)
-        return numpy.array(sorted({idx[f] for f in distinct if f in idx}), dtype=numpy.int64), len(distinct)
+        known = [i for i in map(idx.get, distinct) if i is not None]
+        known.sort()
+        return numpy.array(known, dtype=numpy.int64), len(distinct)
 
     def scores(self, ids: numpy.ndarray, n: int) -> numpy.ndarray:
         """Raw label scores of one pair from its feature indices (*n* distinct features in all)."""
-        out = self.bias.copy()
-        if ids.size:
-            starts, ends = self.indptr[ids], self.indptr[ids + 1]
-            lengths = ends - starts
-            total = int(lengths.sum())
-            if total:
-                offsets = numpy.repeat(starts - numpy.concatenate([[0], numpy.cumsum(lengths)[:-1]]), lengths)
-                pos = numpy.arange(total) + offsets
-                acc = numpy.zeros(len(self.labels), dtype=numpy.float64)
-                numpy.add.at(acc, self.cols[pos], self.vals[pos])
-                if self.normalize:
-                    acc /= numpy.sqrt(max(1, n))
-                out = out + acc.astype(numpy.float32)
+        return self.scores_batch([(ids, n)])[0]
+
+    def scores_batch(self, id_lists: Sequence[tuple[numpy.ndarray, int]]) -> numpy.ndarray:
+        """Raw label scores of many pairs, each from its feature indices (*n* distinct features in all).
+
+        One ``bincount`` over all pairs: it adds each pair's weights in the order of its (sorted)
+        feature indices, in float64, so a pair's scores do not depend on the pairs beside it.
+        """
+        n_labels = len(self.labels)
+        out = numpy.tile(self.bias, (len(id_lists), 1))
+        if not id_lists:
+            return out
+        ids = numpy.concatenate([i for i, _ in id_lists]).astype(numpy.int64)
+        owner = numpy.repeat(numpy.arange(len(id_lists)), [len(i) for i, _ in id_lists])
+        starts = self.indptr[ids]
+        lengths = self.indptr[ids + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return out
+        pos = numpy.arange(total) + numpy.repeat(starts - (numpy.cumsum(lengths) - lengths), lengths)
+        keys = self.cols[pos] + numpy.repeat(owner, lengths) * n_labels
+        acc = numpy.bincount(keys, weights=self.vals[pos], minlength=len(id_lists) * n_labels)
+        acc = acc.reshape(len(id_lists), n_labels)
+        rows = numpy.flatnonzero(numpy.bincount(owner, weights=lengths, minlength=len(id_lists)) > 0)
+        acc = acc[rows]
+        if self.normalize:
+            sizes = numpy.array([n for _, n in id_lists], dtype=numpy.float64)[rows]
+            acc /= numpy.sqrt(numpy.maximum(1.0, sizes))[:, None]
+        out[rows] = out[rows] + acc.astype(numpy.float32)
         return out
 
     def _probabilities(self, id_lists: Sequence[tuple[numpy.ndarray, int]],
                        allowed: Sequence[str] | None) -> numpy.ndarray:
-        scores = numpy.stack([self.scores(ids, n) for ids, n in id_lists]) if id_lists else \
-            numpy.zeros((0, len(self.labels)), dtype=numpy.float32)
+        scores = self.scores_batch(id_lists)
         scores = scores.astype(numpy.float64) * self.temperature
         if allowed is not None:
             mask = numpy.full(len(self.labels), -numpy.inf)
@@ -146,9 +163,18 @@ class RelationClassifier:
 
     def probabilities_batch(self, items: Sequence[tuple[str, Span, Span]],
                             allowed: Sequence[str] | None = None) -> numpy.ndarray:
-        """(n, len(self.labels)) probabilities of (text, head, tail) triples."""
-        ids = [self.feature_ids(relfeatures.pair_features(text, head, tail)) for text, head, tail in items]
-        return self._probabilities(ids, allowed)
+        """(n, len(self.labels)) probabilities of (text, head, tail) triples.
+
+        The pairs of one text are featurized together (:func:`~graph.nlp.relations.features.text_pair_features`).
+        """
+        by_text: dict[str, list[int]] = {}
+        for k, (text, _, _) in enumerate(items):
+            by_text.setdefault(text, []).append(k)
+        feats: list[list[str]] = [[] for _ in items]
+        for text, ks in by_text.items():
+            for k, f in zip(ks, relfeatures.text_pair_features(text, [items[k][1:] for k in ks]), strict=True):
+                feats[k] = f
+        return self._probabilities([self.feature_ids(f) for f in feats], allowed)
 
     def predict_batch(self, items: Sequence[tuple[str, Span, Span]], k: int = 3,
                       allowed: Sequence[str] | None = None) -> list[list[tuple[str, float]]]:

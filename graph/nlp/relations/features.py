@@ -27,13 +27,16 @@ are strings (the model's vocabulary maps them to weights):
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from graph.script import to_simplified
 
 HEAD_MARK = "\u2460"  # ①
 TAIL_MARK = "\u2461"  # ②
+_MARKS = re.compile(f"[{HEAD_MARK}{TAIL_MARK}]")
 DIGIT = "0"
 FEATURE_VERSION = 1
 
@@ -91,10 +94,42 @@ def _tokenizer():
     return tok
 
 
+def _blocks() -> re.Pattern[str]:
+    """jieba's own block pattern: it segments each run of it on its own, and the rest char by char.
+
+    Read at every call, as jieba's ``cut`` reads it (a program may widen it).
+    """
+    import jieba
+
+    return jieba.re_han_default
+
+
+_BLOCK_WORDS: dict[str, list[str]] = {}
+
+
+def _block_words(block: str) -> list[str]:
+    """Words of one block, memoised: the features of every pair of a sentence cut the same clauses."""
+    got = _BLOCK_WORDS.get(block)
+    if got is None:
+        if len(_BLOCK_WORDS) > 50_000:
+            _BLOCK_WORDS.clear()
+        got = _BLOCK_WORDS[block] = [w for w in _tokenizer().lcut(block, HMM=False) if w.strip()]
+    return got
+
+
 def words(text: str) -> list[str]:
+    """jieba's words of *text* (stock dictionary, no HMM), spaces dropped.
+
+    jieba cuts a text block by block (:func:`_blocks`), each independently of the others, so the
+    words of a text are its blocks' words one after the other; blocks are cut once and remembered.
+    """
     if not text:
         return []
-    return [w for w in _tokenizer().lcut(text, HMM=False) if w.strip()]
+    out: list[str] = []
+    for block in _blocks().split(text):
+        if block:
+            out.extend(_block_words(block))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +170,7 @@ def _order(norm: str, head: tuple[int, int], tail: tuple[int, int]) -> tuple[str
     return order, norm[he:ts] if order == "HT" else norm[te:hs], False
 
 
-def _between_features(feats: list[str], order: str, between: str) -> None:
+def _between_features(feats: list[str], order: str, between: str, segment: Callable[[str], list[str]]) -> None:
     for n, g in _ngrams(between, 1, 3):
         feats.append(f"b{n}:{g}")
         feats.append(f"ob{n}:{order}:{g}")
@@ -148,7 +183,7 @@ def _between_features(feats: list[str], order: str, between: str) -> None:
     feats.append(f"bl2:{order}:{between[-2:]}")
     if len(between) <= 6:
         feats.append(f"bs:{order}:{between}")
-    ws = words(between)
+    ws = segment(between)
     for w in ws:
         feats.append(f"bw:{w}")
         feats.append(f"obw:{order}:{w}")
@@ -156,7 +191,8 @@ def _between_features(feats: list[str], order: str, between: str) -> None:
         feats.append(f"bww:{order}:{a}_{b}")
 
 
-def _window_features(feats: list[str], norm: str, role: str, s: int, e: int) -> None:
+def _window_features(feats: list[str], norm: str, role: str, s: int, e: int,
+                     segment: Callable[[str], list[str]]) -> None:
     left = norm[max(0, s - 3):s]
     right = norm[e:e + 3]
     for k in range(1, 4):
@@ -168,8 +204,8 @@ def _window_features(feats: list[str], norm: str, role: str, s: int, e: int) -> 
         feats.append(f"{role}<:BOS")
     if e >= len(norm) or norm[e] in _sentence_ends():
         feats.append(f"{role}>:EOS")
-    lw = words(norm[max(0, s - 6):s])
-    rw = words(norm[e:e + 6])
+    lw = segment(norm[max(0, s - 6):s])
+    rw = segment(norm[e:e + 6])
     if lw:
         feats.append(f"{role}<w:{lw[-1]}")
     if rw:
@@ -197,10 +233,12 @@ def _name_features(feats: list[str], h_str: str, t_str: str) -> None:
         feats.append("contains:" + ("h<t" if h_str in t_str else "t<h"))
 
 
-def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_words: bool = True) -> list[str]:
+def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_words: bool = True,
+              segment: Callable[[str], list[str]] = words) -> list[str]:
     """Feature strings of the pair; *head* and *tail* are spans of the normal form *norm*.
 
-    *sentence_words* adds the jieba words of the sentence outside the pair, by side.
+    *sentence_words* adds the jieba words of the sentence outside the pair, by side; *segment*
+    gives them (:func:`words`, or a memo of it shared by the pairs of one text).
     """
     hs, he = head
     ts, te = tail
@@ -210,23 +248,35 @@ def featurize(norm: str, head: tuple[int, int], tail: tuple[int, int], sentence_
     dist = _bucket(len(between))
     feats.append(f"d:{dist}")
     feats.append(f"od:{order}:{dist}")
-    _between_features(feats, order, between)
-    _window_features(feats, norm, "H", hs, he)
-    _window_features(feats, norm, "T", ts, te)
+    _between_features(feats, order, between, segment)
+    _window_features(feats, norm, "H", hs, he, segment)
+    _window_features(feats, norm, "T", ts, te, segment)
     _name_features(feats, norm[hs:he], norm[ts:te])
     # the sentence with the two mentions replaced by markers
     marked = _marked(norm, (hs, he), (ts, te), nested)
-    for n, g in _ngrams(marked, 2, 4):
-        if HEAD_MARK in g or TAIL_MARK in g:
-            feats.append(f"m{n}:{g}")
+    for n, g in _marker_ngrams(marked, 2, 4):
+        feats.append(f"m{n}:{g}")
     if sentence_words:
         # words of the rest of the sentence, by side: before both, after both
         lo, hi = min(hs, ts), max(he, te)
-        for w in words(norm[:lo]):
+        for w in segment(norm[:lo]):
             feats.append(f"sw<:{w}")
-        for w in words(norm[hi:]):
+        for w in segment(norm[hi:]):
             feats.append(f"sw>:{w}")
     return feats
+
+
+def _marker_ngrams(marked: str, lo: int, hi: int):
+    """The *lo*–*hi*-grams of *marked* that hold a marker, in :func:`_ngrams` order.
+
+    Only the n-grams around a marker can hold one: looking there alone keeps a pair's cost
+    independent of the length of the text around it.
+    """
+    marks = [m.start() for m in _MARKS.finditer(marked)]
+    for n in range(lo, hi + 1):
+        starts = sorted({i for m in marks for i in range(max(0, m - n + 1), min(m, len(marked) - n) + 1)})
+        for i in starts:
+            yield n, marked[i:i + n]
 
 
 def _marked(norm: str, head: tuple[int, int], tail: tuple[int, int], nested: bool) -> str:
@@ -242,5 +292,24 @@ def _marked(norm: str, head: tuple[int, int], tail: tuple[int, int], nested: boo
 
 def pair_features(text: str, head: tuple[int, int], tail: tuple[int, int], sentence_words: bool = True) -> list[str]:
     """Features of the pair given as spans of the original *text* (any script)."""
+    return text_pair_features(text, [(head, tail)], sentence_words)[0]
+
+
+def text_pair_features(text: str, pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+                       sentence_words: bool = True) -> list[list[str]]:
+    """:func:`pair_features` of many (head, tail) pairs of one *text*: normalised and segmented once.
+
+    The pairs of a sentence share its words left and right of a mention and its two sides; a
+    memo of :func:`words` for this text computes each once.
+    """
     norm, index = normalize(text)
-    return featurize(norm, map_span(index, head), map_span(index, tail), sentence_words)
+    memo: dict[str, list[str]] = {}
+
+    def segment(s: str) -> list[str]:
+        got = memo.get(s)
+        if got is None:
+            got = memo[s] = words(s)
+        return got
+
+    return [featurize(norm, map_span(index, head), map_span(index, tail), sentence_words, segment)
+            for head, tail in pairs]
