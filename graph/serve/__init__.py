@@ -7,6 +7,9 @@ Standard library only: a :class:`http.server.ThreadingHTTPServer` serves
 * ``/queries`` and ``/prefixes``: the named-query library and the project's prefixes as JSON;
 * ``/entity?iri=IRI`` and ``/entity.json?iri=IRI``: what the store holds about one IRI (labels,
   relations with their evidence, highlighted mentions, events, documents), as HTML or JSON;
+* ``/explore/neighbourhood.json`` (focus on an entity, 1–3 hops), ``/explore/path.json`` (shortest
+  path between two entities), ``/explore/subgraph.json`` and ``/explore/search.json``: bounded,
+  query-driven subgraphs for the workbench's graph view (never the whole store);
 * ``/data?graph=IRI`` and ``/data?default``: read-only SPARQL 1.1 Graph Store Protocol GET
   (Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept``);
 * ``/sparql`` (and ``/query``) without a query and with ``Accept: text/turtle`` (or another RDF
@@ -46,7 +49,7 @@ Modules: :mod:`.server` (``make_server``, ``serve``), :mod:`.handler` (routing, 
 static files), :mod:`.protocol` (request parameters, content negotiation, refusals), :mod:`.jobs`
 (the work on the store, in child processes), :mod:`.gsp` (Graph Store Protocol), :mod:`.description`
 (service description, help text, the named-query library), :mod:`.static` (the workbench's files),
-:mod:`.entity` and :mod:`.entity_page` (the entity pages).
+:mod:`.entity` and :mod:`.entity_page` (the entity pages), :mod:`.explore` (the graph view's subgraphs).
 """
 
 from graph.serve.server import SparqlServer, make_server, serve

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from graph.serve.description import help_text, named_query_library, service_description
 from graph.serve.entity import parse_iri
 from graph.serve.entity_page import render_entity, render_problem
+from graph.serve.explore import EXPLORE_PATHS, answer, bindings, viewer_file
 from graph.serve.gsp import requested_graph
 from graph.serve.jobs import ENTITY, GSP_GET, LIST_GRAPHS, UPDATE, Job, run_job
 from graph.serve.protocol import (
@@ -53,7 +54,7 @@ ENTITY_PATH = "/entity"
 ENTITY_JSON_PATH = "/entity.json"
 STATIC_PREFIX = "/static/"
 #: Resources a page on another origin may read (CORS); never ``/update``.
-CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH, ENTITY_JSON_PATH)
+CORS_PATHS = (*QUERY_PATHS, DATA_PATH, QUERIES_PATH, PREFIXES_PATH, ENTITY_JSON_PATH, *EXPLORE_PATHS)
 #: Bound on the time a client may take to send its request (slow clients hold a thread).
 SOCKET_TIMEOUT = 30.0
 
@@ -62,7 +63,7 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 def allowed_methods(path: str) -> str | None:
     """The methods a resource answers (the ``Allow`` header), or None for no such resource."""
-    if path in QUERY_PATHS:
+    if path in QUERY_PATHS or path in EXPLORE_PATHS:
         return "GET, HEAD, POST, OPTIONS"
     if path == UPDATE_PATH:
         return "POST, OPTIONS"
@@ -241,6 +242,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if path in (ENTITY_PATH, ENTITY_JSON_PATH):
             self._entity(path, params, t0)
             return
+        if path in EXPLORE_PATHS:
+            body = answer(path, params, self._select)
+            self._send(HTTPStatus.OK, body, "application/json", t0, note="explore", headers={"Cache-Control": "no-cache"})
+            return
         if path == DATA_PATH:
             iri, media_type = requested_graph(params, self.headers.get("Accept"))
             body = self._run(Job(str(self.server.store_path), iri, GSP_GET, media_type), write=False)
@@ -289,6 +294,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
             packaged = package_file(relative)
             if packaged is not None:
                 self._send(HTTPStatus.OK, packaged[0], packaged[1], t0, headers={"Cache-Control": "public, max-age=86400"})
+                return
+            viewer = viewer_file(relative)
+            if viewer is not None:
+                self._send(HTTPStatus.OK, viewer[0], viewer[1], t0, headers={"Cache-Control": "no-cache"})
                 return
             file = static_file(relative)
             cache = "public, max-age=86400" if relative.startswith("vendor/") else "no-cache"
@@ -371,6 +380,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
         check_safe(info)
         self._run(Job(str(self.server.store_path), updates[0], UPDATE), write=True)
         self._send(HTTPStatus.OK, b"update applied\n", "text/plain", t0, note="UPDATE")
+
+    def _select(self, text: str) -> list[dict[str, dict[str, str]]]:
+        """One SELECT of the explore resources, run like any query (child process, time limit)."""
+        job = Job(str(self.server.store_path), text, "SELECT", "application/sparql-results+json")
+        return bindings(self._run(job, write=False))
 
     def _run(self, job: Job, write: bool) -> bytes:
         server = self.server

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 #: The page, its stylesheet and its script, kept as real files in the package (``graph/viz/templates``).
-TEMPLATE_FILES = ("page.html", "app.css", "app.js")
+TEMPLATE_FILES = ("page.html", "app.css", "explore.js", "app.js")
 #: The styling table (class order, palette, shapes, page words), also under ``graph/viz/templates``.
 STYLE_FILE = "style.yaml"
 

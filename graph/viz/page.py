@@ -7,7 +7,7 @@ ships (pyvis's own template links Bootstrap and tom-select from CDNs even
 in ``in_line`` mode, so the page is written around vis-network here), and a
 Content-Security-Policy forbids any fetch.  The page, its stylesheet and
 its script are real files in ``graph/viz/templates/`` (``page.html``,
-``app.css``, ``app.js``) with ``@@NAME@@`` placeholders filled here.
+``app.css``, ``explore.js``, ``app.js``) with ``@@NAME@@`` placeholders filled here.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def render_html(
         "APP_CSS": template_text("app.css").replace("@@FONT@@", FONT_STACK).replace("</style", "<\\/style"),
         "DATA": _json_for_script(payload),
         "VIS_JS": js,
+        "EXPLORE_JS": template_text("explore.js").replace("</script", "<\\/script"),
         "APP_JS": template_text("app.js").replace("</script", "<\\/script"),
     }
     # One pass, so text inserted for one placeholder is never scanned for another.

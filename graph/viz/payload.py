@@ -10,7 +10,7 @@ matches.  Keys and lists are sorted, so the same graph gives the same JSON.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -89,6 +89,9 @@ def _edge_entry(eid: str, u: str, v: str, k: Any, d: Mapping[str, Any], from_eve
         "label": rel,
         "relation": rel,
         "title": ("、".join(trig) if trig else "(no trigger)") + (f" · {conf:g}" if isinstance(conf, int | float) else ""),
+        # what the confidence, document and date filters test
+        "confidence": conf if isinstance(conf, int | float) else None,
+        "docs": sorted({ev["doc"] for ev in d.get("evidence") or [] if ev.get("doc")}),
     }
     if from_event:  # a role of an event (acquirer, target, ...)
         edge["role"] = True
@@ -118,6 +121,27 @@ def _group(colour_shape: tuple[str, str], family: str) -> dict[str, Any]:
     }
 
 
+def _documents(evidence: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each document that is evidence for an edge, with its date and headline (the document and date filters)."""
+    docs: dict[str, dict[str, Any]] = {}
+    for entry in evidence:
+        for ev in entry["evidence"]:
+            if ev.get("doc"):
+                docs.setdefault(ev["doc"], {"date": (ev.get("date") or "")[:10] or None, "headline": ev.get("headline")})
+    return dict(sorted(docs.items()))
+
+
+def class_groups(classes: Iterable[str], among: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """vis-network's style group of each class, sorted.
+
+    Styles are picked for ``classes`` plus ``among``: the workbench passes every class of the
+    vocabulary, so a class keeps its look however its views grow; a page passes its own classes only.
+    """
+    wanted = set(classes)
+    styles = class_styles(wanted | set(among))
+    return {c: _group(styles[c], class_family(c)) for c in sorted(wanted)}
+
+
 def graph_payload(
     g: nx.MultiDiGraph, lang: str = "en", positions: Mapping[str, tuple[float, float]] | None = None
 ) -> dict[str, Any]:
@@ -141,12 +165,13 @@ def graph_payload(
         relations[edge["relation"]] += 1
         edges.append(edge)
     return {
+        "documents": _documents(evidence.values()),
         "lang": lang,
         "nodes": nodes,
         "edges": edges,
         "info": info,
         "evidence": evidence,
-        "groups": {c: _group(styles[c], family[c]) for c in sorted(classes)},
+        "groups": class_groups(classes),
         "classes": [
             [c, classes[c], styles[c][0], SHAPE_GLYPH.get(styles[c][1], "●"), family[c]] for c in sorted(classes)
         ],
@@ -158,4 +183,4 @@ def graph_payload(
     }
 
 
-__all__ = ["graph_payload"]
+__all__ = ["class_groups", "graph_payload"]

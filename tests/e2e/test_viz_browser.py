@@ -337,3 +337,89 @@ def test_seed_page_is_readable(browser, seed_page):
     )
     browser.drain(0.2)
     assert browser.errors() == []
+
+
+def wait_file(folder: Path, name: str, timeout: float = 20.0) -> bytes:
+    """A downloaded file's bytes, once Chromium has finished writing it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = folder / name
+        if f.is_file() and f.stat().st_size > 0 and not list(folder.glob("*.crdownload")):
+            return f.read_bytes()
+        time.sleep(0.1)
+    raise AssertionError(f"no {name} in {folder}: {sorted(p.name for p in folder.iterdir())}")
+
+
+def test_seed_page_explore_panels(browser, seed_page, tmp_path):
+    """The panels the workbench has, over the embedded payload: focus with N hops, path, filters, PNG/SVG export."""
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    path, g = seed_page
+    und = nx.Graph(g.to_undirected())
+    ant, nanjing = "https://w3id.org/cnfinkg/id/ant-financial", "https://w3id.org/cnfinkg/id/bank-of-nanjing"
+    browser.open(path.as_uri())
+    browser.wait_for("window.kgReady === true", timeout=60)
+    panel = "document.querySelector('#panels {}')".format
+
+    # Focus: a name in any script, two hops: exactly the entities within two links of it
+    browser.evaluate(f"(() => {{ const i = {panel('.kg-x-focus-name')}; i.value = '蚂蚁金服'; i.dispatchEvent(new Event('input')); }})()")
+    browser.evaluate(f"{panel('.kg-x-hops')}.value = '2'; {panel('.kg-x-focus')}.click(); 1")
+    ego = set(nx.single_source_shortest_path_length(und, ant, cutoff=2))
+    browser.wait_for(f"kgExplore.counts().nodes === {len(ego)}", timeout=10)
+    assert set(browser.evaluate("network.body.data.nodes.getIds()")) == ego
+    assert len(ego) < g.number_of_nodes()
+    assert browser.evaluate("document.getElementById('counts').textContent").startswith(f"{len(ego)} / {g.number_of_nodes()}")
+    browser.evaluate(f"{panel('.kg-x-all')}.click(); 1")
+    browser.wait_for(f"kgExplore.counts().nodes === {g.number_of_nodes()}", timeout=10)
+
+    # Path: the farthest entity from Bank of Nanjing in its component, by name; the path is a shortest one, highlighted
+    far, length = max(nx.single_source_shortest_path_length(und, nanjing).items(), key=lambda kv: (kv[1], kv[0]))
+    assert length >= 2
+    for box, value in ((".kg-x-from-name", "南京銀行"), (".kg-x-to-name", g.nodes[far]["label_en"])):
+        browser.evaluate(f"{panel(box)}.value = {json.dumps(value)}; 1")
+    browser.evaluate(f"{panel('.kg-x-path')}.click(); 1")
+    browser.wait_for("kgExplore.path.length > 0", timeout=10)
+    found = browser.evaluate("kgExplore.path")
+    assert found[0] == nanjing and found[-1] == far and len(found) == length + 1
+    assert all(und.has_edge(a, b) for a, b in zip(found, found[1:], strict=False))
+    assert browser.evaluate("[...kgExplore.pathEdges].every(id => network.body.data.edges.get(id).color.color === '#e6550d')")
+    assert f"Path: {length} links" in browser.evaluate(f"{panel('.kg-x-status')}.textContent")
+    browser.screenshot(ARTIFACTS / "viz-seed-path.png")
+    browser.evaluate(f"{panel('.kg-x-clear')}.click(); 1")
+
+    # Filters: a minimum confidence keeps the edges at or above it, and the entities they link
+    confs = [d.get("confidence") for *_, d in g.edges(data=True)]
+    keep = [(u, v) for u, v, d in g.edges(data=True) if (d.get("confidence") or 0) >= 0.85]
+    assert 0 < len(keep) < len(confs)
+    browser.evaluate(f"(() => {{ const c = {panel('.kg-x-confidence')}; c.value = '0.85'; c.dispatchEvent(new Event('input')); }})()")
+    assert browser.evaluate("network.body.data.edges.length") == len(keep)
+    assert set(browser.evaluate("network.body.data.nodes.getIds()")) == {n for e in keep for n in e}
+    browser.evaluate(f"{panel('.kg-x-reset')}.click(); 1")
+    assert browser.evaluate("network.body.data.edges.length") == g.number_of_edges()
+    # ... and a publication-date range keeps the edges some document of that range is evidence for
+    dates = {ev["date"] for *_, d in g.edges(data=True) for ev in d["evidence"] if ev.get("date")}
+    assert dates == set(browser.evaluate("Object.values(kgExplore.documents).map(d => d.date)"))
+    dated = sum(1 for *_, d in g.edges(data=True) if any(ev.get("date") for ev in d["evidence"]))
+    for start, expected in ((min(dates), dated), ("2099-01-01", 0)):
+        browser.evaluate(f"(() => {{ const d = {panel('.kg-x-from')}; d.value = {json.dumps(start)}; d.dispatchEvent(new Event('change')); }})()")
+        assert browser.evaluate("network.body.data.edges.length") == expected
+    browser.evaluate(f"{panel('.kg-x-reset')}.click(); 1")
+
+    # Export: PNG of the canvas, SVG of every shown node (with its label) and edge
+    browser.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.evaluate(f"{panel('.kg-x-svg')}.click(); {panel('.kg-x-png')}.click(); 1")
+    png = wait_file(tmp_path, "kg-view.png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+    svg = ET.fromstring(wait_file(tmp_path, "kg-view.svg"))
+    ns = "{http://www.w3.org/2000/svg}"
+    drawn = {kind: [el for el in svg if el.get("class") == kind] for kind in ("node", "edge")}
+    assert svg.tag == ns + "svg" and len(drawn["edge"]) == g.number_of_edges() - sum(1 for u, v in g.edges() if u == v)
+    assert len(drawn["node"]) == g.number_of_nodes()
+    assert all(el[0].tag in (ns + "circle", ns + "polygon") for el in drawn["node"])
+    assert all(el[0].tag == ns + "line" for el in drawn["edge"])
+    assert g.nodes[ant]["label_en"] in [t.text for t in svg.iter(ns + "text")]
+    browser.drain(0.2)
+    assert browser.errors() == []
+    assert [u for u in browser.requests() if not u.startswith(LOCAL_SCHEMES)] == []

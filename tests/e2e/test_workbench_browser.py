@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.serve import SparqlServer, make_server
-from tests.e2e.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser
+from graph.serve import SparqlServer
+from tests.e2e.test_viz_browser import ARTIFACTS, CHROMIUM, CDPBrowser, wait_file
+from tests.integration.test_serve import running
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,13 +29,8 @@ LOCAL_SCHEMES = ("data:", "about:", "blob:", "chrome-error:", "devtools:")
 
 @pytest.fixture(scope="module")
 def server(seed_store: Path) -> Iterator[SparqlServer]:
-    srv = make_server(seed_store, port=0, timeout=20.0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with running(seed_store) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
@@ -250,5 +246,148 @@ def test_entity_page_highlights_a_mention(browser: CDPBrowser, server: SparqlSer
     browser.screenshot(ARTIFACTS / "entity-page.png")
     browser.evaluate("document.querySelector('#mentions').scrollIntoView(); 1")
     browser.screenshot(ARTIFACTS / "entity-page-mentions.png")
+    assert browser.errors() == []
+    assert _remote(browser.requests()) == []
+
+
+# -- graph exploration: focus, path, filters, export, events --------------------------------------
+NANJING = "https://w3id.org/cnfinkg/id/bank-of-nanjing"
+ICBC = "https://w3id.org/cnfinkg/id/icbc"
+CHAIN = ("---\ntitle: 工行與螞蟻金服合作\npublished: 2018-06-01\n---\n中國工商銀行與螞蟻金服達成合作。\n",
+         "---\ntitle: 螞蟻金服與南京銀行合作\npublished: 2019-03-15\n---\n螞蟻金服與南京銀行達成合作。\n",
+         "---\ntitle: 收購\npublished: 2020-07-01\n---\n華宇科技股份有限公司宣布以12億元收購星辰數據有限公司70%股權。\n")
+HIGHLIGHT = "#e6550d"
+
+
+@pytest.fixture(scope="module")
+def explore_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlServer]:
+    """ICBC – Ant – Bank of Nanjing in two dated articles, and an acquisition (an event with two roles)."""
+    import graph
+
+    path = tmp_path_factory.mktemp("explore-browser") / "s"
+    graph.build(list(CHAIN), store=path, use_statistical=False).close()
+    with running(path) as srv:
+        yield srv
+
+
+def _graph_of(browser: CDPBrowser, server: SparqlServer, query: str, name: str) -> None:
+    """Open the workbench, run ``query`` in a new tab and switch to its Graph view, annotated by the server."""
+    browser.open(server.url + "/")
+    browser.wait_for("window.kgWorkbench && (window.kgWorkbench.ready || window.kgWorkbench.error)", timeout=60)
+    browser.evaluate(
+        f"(() => {{ const t = kgWorkbench.yasgui.addTab(true, {{name: {json.dumps(name)}}});"
+        f" t.setQuery({json.dumps(query)}); return t.query().then(() => true); }})()"
+    )
+    browser.wait_for("!!document.querySelector('.tabPanel.active .yasr table.dataTable tbody tr')", timeout=60)
+    browser.evaluate("kgWorkbench.yasgui.getTab().getYasr().selectPlugin('graph')")
+    browser.wait_for("kgWorkbench.graph && kgWorkbench.graph.initial && kgWorkbench.graph.initial.nodes.length > 1", timeout=30)
+    browser.evaluate("kgWorkbench.graph.network.setOptions({physics: false}); "
+                     "document.querySelector('.tabPanel.active .kg-graph').scrollIntoView({block: 'center'}); 1")
+
+
+def _panel(selector: str) -> str:
+    return f"document.querySelector('.tabPanel.active .kg-graph-panels {selector}')"
+
+
+def _node_xy(browser: CDPBrowser, iri: str) -> tuple[float, float]:
+    return tuple(browser.evaluate(
+        f"(() => {{ const n = kgWorkbench.graph.network; const p = n.canvasToDOM(n.getPositions([{json.dumps(iri)}])[{json.dumps(iri)}]);"
+        " const r = document.querySelector('.tabPanel.active .kg-graph').getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; })()"
+    ))
+
+
+def _type(browser: CDPBrowser, selector: str, text: str) -> None:
+    browser.evaluate(f"(() => {{ const i = {_panel(selector)}; i.value = {json.dumps(text)};"
+                     " i.dispatchEvent(new Event('input')); i.dispatchEvent(new Event('change')); })()")
+
+
+def _downloads(browser: CDPBrowser, folder: Path) -> None:
+    browser.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+
+
+def test_graph_view_focus_path_filters_and_export(browser: CDPBrowser, explore_server: SparqlServer,
+                                                  tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    _graph_of(browser, explore_server, "PREFIX kg: <https://w3id.org/cnfinkg/ontology#>\nSELECT ?a ?b WHERE { ?a kg:partnerOf ?b }",
+              "partners-graph")
+    assert set(browser.evaluate("kgWorkbench.graph.nodes.getIds()")) == {ICBC, ANT, NANJING}
+    # the server named and typed the nodes of the result, for the class filter
+    assert browser.evaluate(f"kgWorkbench.graph.nodes.get({json.dumps(NANJING)}).group") == "Bank"
+    classes = browser.evaluate(f"[...{_panel('.kg-x-classes')}.querySelectorAll('input')].map(b => b.value)")
+    assert set(classes) == {"Bank", "FintechCompany"}
+
+    # Focus: a name typed in the box, one hop: the view is the server's neighbourhood of ICBC
+    _type(browser, ".kg-x-focus-name", "中國工商銀行")
+    browser.evaluate(f"{_panel('.kg-x-hops')}.value = '1'; {_panel('.kg-x-focus')}.click(); 1")
+    browser.wait_for(f"kgWorkbench.graph.nodes.length === 2 && !kgWorkbench.graph.nodes.get({json.dumps(NANJING)})", timeout=30)
+    assert set(browser.evaluate("kgWorkbench.graph.nodes.getIds()")) == {ICBC, ANT}
+    assert "Focus: 2 nodes" in browser.evaluate(f"{_panel('.kg-x-status')}.textContent")
+
+    # Path: pick ICBC by a real click and "◎", type the other end's name; the server's path is added and highlighted
+    browser.click(*_node_xy(browser, ICBC))
+    browser.wait_for(f"kgWorkbench.graph.ex.selected === {json.dumps(ICBC)}", timeout=10)
+    browser.evaluate(f"{_panel('.kg-x-pick')}.click(); 1")
+    icbc = browser.evaluate(f"kgWorkbench.graph.nodes.get({json.dumps(ICBC)}).label")
+    assert browser.evaluate(f"{_panel('.kg-x-from-name')}.value") == icbc == "Industrial and Commercial Bank of China"
+    _type(browser, ".kg-x-to-name", "南京銀行")
+    browser.evaluate(f"{_panel('.kg-x-path')}.click(); 1")
+    browser.wait_for("kgWorkbench.graph.ex.path.length === 3", timeout=30)
+    assert browser.evaluate("kgWorkbench.graph.ex.path") == [ICBC, ANT, NANJING]
+    colours = browser.evaluate("[...kgWorkbench.graph.ex.pathEdges].map(id => kgWorkbench.graph.edges.get(id).color.color)")
+    assert colours == [HIGHLIGHT, HIGHLIGHT]
+    assert browser.evaluate(f"kgWorkbench.graph.nodes.get({json.dumps(NANJING)}).color.border") == HIGHLIGHT
+    assert "Path: 2 links" in browser.evaluate(f"{_panel('.kg-x-status')}.textContent")
+    browser.drain(0.5)
+    browser.screenshot(ARTIFACTS / "workbench-graph-path.png")
+
+    # Filters: min confidence above every edge's hides them all (and the entities left alone); a date range keeps 2019
+    browser.evaluate(f"{_panel('.kg-x-clear')}.click(); 1")
+    browser.evaluate(f"(() => {{ const c = {_panel('.kg-x-confidence')}; c.value = '0.9'; c.dispatchEvent(new Event('input')); }})()")
+    assert browser.evaluate("kgWorkbench.graph.ex.counts()") == {"nodes": 0, "edges": 0, "allNodes": 3, "allEdges": 2}
+    browser.evaluate(f"{_panel('.kg-x-reset')}.click(); 1")
+    assert browser.evaluate("kgWorkbench.graph.ex.counts()")["edges"] == 2
+    browser.evaluate(f"(() => {{ const d = {_panel('.kg-x-from')}; d.value = '2019-01-01'; d.dispatchEvent(new Event('change')); }})()")
+    shown = browser.evaluate("kgWorkbench.graph.ex.edgeView.get().map(e => [e.from, e.to].sort())")
+    assert shown == [sorted([ANT, NANJING])]
+    assert set(browser.evaluate("kgWorkbench.graph.ex.nodeView.getIds()")) == {ANT, NANJING}
+    docs = browser.evaluate(f"[...{_panel('.kg-x-doc')}.options].map(o => o.textContent)")
+    assert docs[0] == "all" and "2018-06-01 · 工行與螞蟻金服合作" in docs
+    browser.evaluate(f"{_panel('.kg-x-reset')}.click(); 1")
+
+    # Export: the buttons download a PNG of the canvas and an SVG of every shown node and edge
+    _downloads(browser, tmp_path)
+    browser.evaluate(f"{_panel('.kg-x-png')}.click(); {_panel('.kg-x-svg')}.click(); 1")
+    png = wait_file(tmp_path, "kg-view.png")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+    svg = ET.fromstring(wait_file(tmp_path, "kg-view.svg"))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert svg.tag == ns + "svg"
+    texts = [t.text for t in svg.iter(ns + "text")]
+    assert {icbc, "Ant Financial", "Bank of Nanjing"} <= set(texts) and texts.count("partnerOf") == 2
+    assert len(svg.findall(f"{ns}g[@class='edge']")) == 2 and len(svg.findall(f"{ns}g[@class='node']/{ns}circle")) == 3
+    assert browser.errors() == []
+    assert _remote(browser.requests()) == []
+
+
+def test_double_click_adds_the_events_an_entity_takes_part_in(browser: CDPBrowser, explore_server: SparqlServer) -> None:
+    _graph_of(browser, explore_server, "PREFIX kg: <https://w3id.org/cnfinkg/ontology#>\nSELECT ?a ?b WHERE { ?a kg:acquires ?b }",
+              "acquisitions-graph")
+    buyer = browser.evaluate("kgWorkbench.graph.edges.get()[0].from")
+    assert browser.evaluate("kgWorkbench.graph.nodes.get({filter: n => n.kind === 'event'}).length") == 0
+    _double_click(browser, *_node_xy(browser, buyer))
+    browser.wait_for("kgWorkbench.graph.nodes.get({filter: n => n.kind === 'event'}).length === 1", timeout=30)
+    event = browser.evaluate("kgWorkbench.graph.nodes.get({filter: n => n.kind === 'event'})[0]")
+    assert event["type"] == "AcquisitionEvent" and event["label"] == "acquisition"
+    assert browser.evaluate(f"kgWorkbench.graph.network.body.nodes[{json.dumps(event['id'])}].options.shape") == "diamond"
+    roles = browser.evaluate(f"kgWorkbench.graph.edges.get({{filter: e => e.from === {json.dumps(event['id'])}}})"
+                             ".map(e => [e.relation, e.role, e.color.color])")
+    assert sorted(r[0] for r in roles) == ["acquirer", "target"] and all(r[1] for r in roles)
+    assert len({r[2] for r in roles}) == 1 and roles[0][2] != "#8a99a8", "roles are drawn in the events' own colour"
+    legend = browser.evaluate(f"{_panel('.kg-x-classes')}.textContent")
+    assert "AcquisitionEvent (1) · event" in legend
+    browser.drain(0.5)
+    browser.screenshot(ARTIFACTS / "workbench-graph-events.png")
     assert browser.errors() == []
     assert _remote(browser.requests()) == []

@@ -331,7 +331,7 @@ def test_templates_are_package_files_inlined_into_one_page(page):
     assert "new vis.Network" in text and "#details dt" in text
     assert "@@" not in _outside_vendored(text), "every placeholder is filled"
     own = _outside_vendored(text)
-    assert own.count("<script") == 3 and "<link" not in own and "<script src" not in text
+    assert own.count("<script") == 4 and "<link" not in own and "<script src" not in text
     assert not re.search(r"https?://", _outside_vendored(text)), (
         "nothing but vendored code and data names a URL"
     )
