@@ -9,6 +9,7 @@ describes, so rebuilding the same text gives the same graph, byte for byte.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,7 +92,7 @@ def map_document(doc: Doc, meta: Document) -> MappedDocument:
     text = doc.text  # rebuilt from tokens on every access: take it once
     records = doc._.entities or {}
     _document(g, meta, text)
-    _entities(g, out.entities, meta, text, records)
+    _entities(g, out.entities, meta, text, records, [(s.start_char, s.end_char) for s in doc.sents] if records else [])
     _relations(g, doc, meta, text)
     _facts(g, doc, meta, text)
     _events(g, doc, meta, text, records)
@@ -121,10 +122,12 @@ def _document(g: Triples, meta: Document, text: str) -> None:
     g.add((d, KG.characterCount, Literal(len(text))))
 
 
-def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: dict) -> None:
+def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: dict, sents: list[tuple[int, int]]) -> None:
     """Each linked entity's description (to ``shared``), and its mention count and one kg:Mention
-    per occurrence (to the document's own ``g``)."""
+    per occurrence, with the sentence it is read in (to the document's own ``g``)."""
     d, key = meta.iri, meta.key
+    starts = [s for s, _ in sents]
+    written: set[tuple[int, int]] = set()
     for iri, rec in records.items():
         shared.add((iri, RDF.type, rec.type))
         for lang, label in sorted(rec.labels.items()):
@@ -143,6 +146,23 @@ def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: d
             g.add((m, KG.start, Literal(start)))
             g.add((m, KG.end, Literal(end)))
             g.add((m, PROV.wasDerivedFrom, d))
+            k, j = bisect_right(starts, start) - 1, bisect_right(starts, end - 1) - 1
+            if k >= 0:  # a mention the segmenter cut across two sentences is read in both
+                bounds = (sents[k][0], sents[j][1])
+                g.add((m, KG.inSentence, _sentence(g, meta, text, bounds, bounds in written)))
+                written.add(bounds)
+
+
+def _sentence(g: Triples, meta: Document, text: str, bounds: tuple[int, int], known: bool) -> URIRef:
+    """The node of one sentence, written once per document however many mentions it holds."""
+    s_iri = KGEV[f"t-{digest(meta.key, *bounds)}"]
+    if not known:
+        g.add((s_iri, RDF.type, KG.Sentence))
+        g.add((s_iri, KG.text, Literal(text[bounds[0] : bounds[1]].strip())))
+        g.add((s_iri, KG.start, Literal(bounds[0])))
+        g.add((s_iri, KG.end, Literal(bounds[1])))
+        g.add((s_iri, PROV.wasDerivedFrom, meta.iri))
+    return s_iri
 
 
 def _relations(g: Triples, doc: Doc, meta: Document, text: str) -> None:

@@ -49,3 +49,20 @@ def test_one_fact_stated_twice_in_a_sentence_has_one_evidence_record_with_one_co
     records = [st for st in g.subjects(RDF.type, RDF.Statement) if g.value(st, RDF.predicate) == KG.partnerOf]
     assert len(records) == 1
     assert [float(c) for c in g.objects(records[0], KG.confidence)] == [rel.confidence]
+
+
+def test_every_mention_is_read_in_one_sentence_stored_once(run):
+    text = "招商銀行與騰訊達成合作。招商銀行行長表示，雙方將共同開發新產品。騰訊未予置評。"
+    g, _ = _graph(run, text)
+    mentions = list(g.subjects(RDF.type, KG.Mention))
+    assert len(mentions) >= 4
+    sentences = set()
+    for m in mentions:
+        (s,) = list(g.objects(m, KG.inSentence))
+        assert g.value(s, RDF.type) == KG.Sentence
+        start, end = int(g.value(s, KG.start)), int(g.value(s, KG.end))
+        assert start <= int(g.value(m, KG.start)) < int(g.value(m, KG.end)) <= end
+        assert str(g.value(m, KG.text)) in str(g.value(s, KG.text))
+        sentences.add(s)
+    assert len(sentences) < len(mentions)  # two mentions in one sentence share its node
+    assert len(list(g.subjects(RDF.type, KG.Sentence))) == len(sentences)

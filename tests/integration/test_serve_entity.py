@@ -18,6 +18,8 @@ from tests.integration.test_serve import ANT, ICBC, KG, TEXT, _http, running
 # -- entity pages ---------------------------------------------------------------------------------
 
 ACQUISITION = "華宇科技股份有限公司宣布以12億元收購星辰數據有限公司70%股權。"
+# A mention in a sentence that states no relation or figure: its page still shows it in context.
+BARE = "業界人士普遍看好中國工商銀行今年的表現。"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def entity_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlSe
     import graph
 
     path = tmp_path_factory.mktemp("entity") / "s"
-    graph.build([TEXT, ACQUISITION], store=path, use_statistical=False).close()
+    graph.build([TEXT, ACQUISITION, BARE], store=path, use_statistical=False).close()
     store = ox.Store(str(path))
     odd = ox.NamedNode("https://example.org/id/odd")
     store.add(ox.Quad(odd, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
@@ -64,6 +66,14 @@ def test_entity_page_labels_relations_mentions(entity_server: SparqlServer) -> N
 def _headers(server: SparqlServer, path: str) -> dict[str, str]:
     with urllib.request.urlopen(server.url + path, timeout=30) as resp:
         return dict(resp.headers)
+
+
+def test_every_mention_is_shown_in_its_sentence(entity_server: SparqlServer) -> None:
+    status, _, body = _entity(entity_server, str(ICBC), json_=True)
+    mentions = json.loads(body)["mentions"]
+    assert status == 200 and len(mentions) >= 2
+    assert all(m["sentence"] and m["highlight"] for m in mentions), mentions
+    assert any(m["sentence"] == BARE for m in mentions)
 
 
 def test_entity_json_and_events(entity_server: SparqlServer) -> None:
