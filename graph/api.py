@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from rdflib import Graph, URIRef
 
+from graph.extract import RETRIES, Plan, extract_all
 from graph.ingest.reader import Document, InputError, iter_paths, key_for_text, parse_text, read_document
 from graph.store.local import DEFAULT_STORE, GraphStore
 from graph.store.sparql import Prepared, QueryError, prepare
 from graph.store.timeout import QueryTimeout, run_in_child
 
 if TYPE_CHECKING:
+    from distributed import Client
 
     from graph.store.remote import RemoteStore
 
@@ -67,6 +70,7 @@ class QueryResult:
     def __init__(self, result) -> None:
         self.raw = result
         self.type = result.type  # 'SELECT', 'ASK', 'CONSTRUCT', 'DESCRIBE'
+        self._rows: list[tuple] | None = None
 
     @property
     def vars(self) -> list[str]:
@@ -74,7 +78,12 @@ class QueryResult:
 
     @property
     def rows(self) -> list[tuple]:
-        return [tuple(row) for row in self.raw] if self.type == "SELECT" else []
+        """One tuple per solution, None for an unbound variable (computed once, from the bindings:
+        rdflib's ResultRow objects cost more than the query on large answers)."""
+        if self._rows is None:
+            names = self.raw.vars or []
+            self._rows = [tuple(b.get(v) for v in names) for b in self.raw.bindings] if self.type == "SELECT" else []
+        return self._rows
 
     @property
     def askAnswer(self) -> bool:  # noqa: N802 - rdflib's name
@@ -168,12 +177,19 @@ class KnowledgeGraph:
         on_warning: Callable[[str], None] | None = None,
         max_bytes: int | None = None,
         workers: int = 1,
+        cluster: str | Client | None = None,
+        retries: int = RETRIES,
     ) -> BuildReport:
         """Extract and store documents; an unchanged document is skipped unless ``force``.
 
         Documents are read lazily and written one transaction each as they are
         extracted, so memory stays flat however large the corpus.  With
-        ``workers > 1`` extraction runs in that many processes while this one writes.
+        ``workers > 1`` extraction runs in that many processes while this one writes (a script
+        must then call this under ``if __name__ == "__main__":``, as for any new Python process);
+        ``cluster`` (a scheduler address ``tcp://HOST:8786`` or a ``distributed.Client``) runs it
+        on a Dask cluster instead (docs/cluster.md).  Either way documents are stored in input
+        order, so the graph is the one a serial build gives.  A document whose extraction raises
+        is tried ``retries`` more times on its own, then listed in ``BuildReport.failed``.
         """
         from graph.ingest.reader import MAX_BYTES
 
@@ -196,14 +212,15 @@ class KnowledgeGraph:
         done = 0
         if progress:
             progress(0, total, "")
-        for result in _extract_all(todo, use_statistical, reason, workers):
+        plan = Plan(use_statistical, reason, workers=workers, cluster=cluster, retries=retries)
+        for result in extract_all(todo, plan):
             done += 1
             if progress:
                 progress(done + report.skipped_unchanged + len(report.skipped_empty) + len(report.failed), total, result.name)
             if result.error:
                 report.failed.append((result.name, result.error))
                 continue
-            self.store.replace_document(result.iri, result.body)
+            self.store.replace_document(result.iri, result.body, entities=result.entities_body)
             report.documents += 1
             entity_iris |= result.entities
             relation_keys |= result.relations
@@ -360,53 +377,6 @@ def _unchanged(doc: Document, known: dict, report: BuildReport) -> bool:
     return False
 
 
-@dataclass
-class _Extracted:
-    name: str
-    iri: URIRef | None = None
-    body: str = ""
-    entities: set[str] = field(default_factory=set)
-    relations: set[tuple[str, str, str]] = field(default_factory=set)
-    evidence: int = 0
-    facts: int = 0
-    error: str | None = None
-
-
-def _extract(args: tuple[Document, bool, bool]) -> _Extracted:
-    """One document to N-Triples text; runs in a worker process when building in parallel."""
-    doc_meta, use_statistical, reason = args
-    from graph.nlp.pipeline import annotate
-    from graph.rdf.mapping import document_graph, to_ntriples
-
-    name = doc_meta.path or doc_meta.key
-    try:
-        sdoc = annotate(doc_meta, use_statistical=use_statistical)
-        g = document_graph(sdoc, doc_meta)
-        if reason:
-            from graph.rdf.reason import materialise
-
-            g = materialise(g)
-    except InputError as exc:
-        return _Extracted(name, error=str(exc))
-    relations = sdoc._.relations or []
-    return _Extracted(name, doc_meta.iri, to_ntriples(g), {str(i) for i in (sdoc._.entities or {})},
-                      {(str(r.head), str(r.prop), str(r.tail)) for r in relations}, len(relations), len(sdoc._.facts or []))
-
-
-def _extract_all(docs: Iterable[Document], use_statistical: bool, reason: bool, workers: int) -> Iterator[_Extracted]:
-    args = ((d, use_statistical, reason) for d in docs)
-    if workers <= 1:
-        yield from map(_extract, args)
-        return
-    import multiprocessing as mp
-
-    from graph.nlp.pipeline import get_pipeline
-
-    get_pipeline(use_statistical)  # load once; forked workers inherit it
-    with mp.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_extract, args, chunksize=4)
-
-
 def _plausible_path(s: str) -> bool:
     if len(s) >= 1024 or any(len(part.encode("utf-8")) > 255 for part in s.split("/")):
         return False  # no file system has such a name: it is text
@@ -414,7 +384,14 @@ def _plausible_path(s: str) -> bool:
         exists = Path(s).exists()
     except OSError:
         return False
-    return exists or "/" in s or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm")
+    if exists or Path(s).suffix.lower() in (".txt", ".md", ".html", ".htm"):
+        return True
+    # A slash alone does not make a path: news text writes "元/股" and "3/4". A missing path is
+    # reported as missing only when it reads like one, i.e. has no sentence punctuation or spaces.
+    return "/" in s and not _SENTENCE_MARK.search(s)
+
+
+_SENTENCE_MARK = re.compile(r"[\s，。、；：！？「」“”（）,;:!?]")
 
 
 def unusable_paths(paths: Iterable[str | Path]) -> list[str]:

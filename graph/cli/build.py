@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from graph.cli.common import StoreOpt, err, open_kg, out, summary_table
 from graph.cli.errors import EXIT_USAGE, guard
+from graph.extract import CONNECT_TIMEOUT, connect
 from graph.ingest.reader import InputError
 from graph.store.local import DEFAULT_STORE
 
@@ -23,11 +24,19 @@ def build(
     model: Annotated[bool, typer.Option(help="Use the statistical NER model besides the rules.")] = True,
     max_mb: Annotated[float, typer.Option(help="Refuse documents larger than this many MB.")] = 20.0,
     workers: Annotated[int, typer.Option(help="Extraction processes (the writer stays in this one).")] = 1,
+    cluster: Annotated[str | None, typer.Option(
+        help="Run extraction on the Dask cluster whose scheduler is at this address (tcp://HOST:8786); "
+             "the store is written here. See docs/cluster.md.")] = None,
+    connect_timeout: Annotated[float, typer.Option(
+        help="Seconds to reach the --cluster scheduler and see a worker there.")] = CONNECT_TIMEOUT,
 ) -> None:
     """Extract entities, relations and facts from documents into the store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from graph.api import unusable_paths
+
+    if cluster is not None and workers > 1:
+        raise InputError("--workers runs extraction here, --cluster on a Dask cluster: give one of them")
 
     # A missing path or a folder without documents is reported and skipped; when no path is usable the
     # build stops here, before the store is opened (docs/errors.md).
@@ -36,9 +45,15 @@ def build(
         for msg in unusable[:-1]:
             err.print(f"[bold red]error:[/] {escape(msg)}", highlight=False)
         raise InputError(unusable[-1])
-    kg = open_kg(store)
+
+    def warn(message: str) -> None:
+        err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+
+    client = connect(cluster, connect_timeout, warn) if cluster is not None else None  # before a store is created
+    kg = None
     report = None
     try:
+        kg = open_kg(store)
         with Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=err, transient=True, disable=not err.is_terminal,
@@ -46,16 +61,20 @@ def build(
             task = bar.add_task("building", total=None)
 
             def progress(i: int, n: int, name: str) -> None:
-                bar.update(task, total=n, completed=i, description=Path(name).name[:40] if name else "done")
+                # before the first document (workers loading their pipelines) the bar says so, not "done"
+                label = Path(name).name[:40] if name else "done" if n and i >= n else "starting"
+                bar.update(task, total=n, completed=i, description=label)
 
             report = kg.add(paths, force=force, reason=reason, use_statistical=model, progress=progress,
-                            on_warning=lambda m: err.print(f"[yellow]warning:[/] {escape(m)}", highlight=False),
-                            max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers))
+                            on_warning=warn,
+                            max_bytes=int(max_mb * 1024 * 1024), workers=max(1, workers), cluster=client)
     finally:
+        if client is not None:
+            client.close()
         failed = report is None or (bool(report.failed) and not report.documents and not report.skipped_unchanged)
-        if failed:
+        if kg is not None and failed:
             kg.close_discarding_if_empty()  # a store this build created and left without documents goes
-        else:
+        elif kg is not None:
             kg.close()
     for _path, msg in report.failed:
         err.print(f"[red]failed:[/] {escape(msg)}", highlight=False)

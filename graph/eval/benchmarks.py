@@ -139,12 +139,11 @@ def finre_instances(path: Path) -> list[tuple[str, str, str]]:
 
 def finre_end_to_end(path: Path) -> dict[str, float]:
     """% of labelled FinRE instances whose pair is found and joined by the property the label maps to."""
+    from graph.eval.gold import readings
     from graph.nlp.pipeline import get_pipeline
     from graph.nlp.relations.classifier import label_map
-    from graph.vocab import KG
-
-    from graph.eval.gold import readings
     from graph.rdf.ontology import load_ontology
+    from graph.vocab import KG
 
     onto = load_ontology()
     mapping = label_map()

@@ -33,17 +33,30 @@ class WorkerDied(RuntimeError):
     """The child process ended without an answer (killed from outside, out of memory)."""
 
 
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it survives pickling, else its nearest built-in class with the same message."""
+def _portable(exc: BaseException) -> BaseException | tuple[type[BaseException], str]:
+    """``exc`` if it survives pickling whole, else (its nearest built-in class, its message).
+
+    A class and a string always pickle faithfully; an exception may not: a custom ``__init__``, an
+    unpicklable attribute, or a library that changes how exceptions pickle (tblib, which Dask
+    imports, brings a SyntaxError back without its message).
+    """
     try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:  # noqa: BLE001 - a custom __init__, an unpicklable attribute
-        base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
-        try:
-            return base(str(exc))
-        except Exception:  # noqa: BLE001
-            return RuntimeError(f"{type(exc).__name__}: {exc}")
+        if str(pickle.loads(pickle.dumps(exc))) == str(exc):
+            return exc
+    except Exception:  # noqa: BLE001 - anything that does not survive is sent as class + message
+        pass
+    base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+    return (base, str(exc)) if base is not BaseException else (RuntimeError, f"{type(exc).__name__}: {exc}")
+
+
+def _rebuilt(payload: BaseException | tuple[type[BaseException], str]) -> BaseException:
+    if isinstance(payload, BaseException):
+        return payload
+    cls, message = payload
+    try:
+        return cls(message)
+    except Exception:  # noqa: BLE001 - a built-in that wants other arguments
+        return RuntimeError(f"{cls.__name__}: {message}")
 
 
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], conn: Any) -> None:  # pragma: no cover - in the child
@@ -91,7 +104,7 @@ def run_in_child(fn: Callable[..., T], *args: Any, timeout: float | None, start:
             proc.kill()
             proc.join()
     if status == "error":
-        raise payload
+        raise _rebuilt(payload)
     return payload
 
 

@@ -31,3 +31,14 @@ def test_language_tags_keep_script_case(seed_store):
         assert "@zh-Hant" in ttl and "@zh-Hans" in ttl
         assert "@zh-hant" not in ttl and "@zh-hans" not in ttl
         assert '"zh-Hant"' in kg.serialize("jsonld")
+
+
+def test_union_export_writes_a_triple_two_documents_state_once(tmp_path):
+    from graph import KnowledgeGraph
+
+    with KnowledgeGraph.open(tmp_path / "s") as kg:
+        kg.add(["中國工商銀行與招商銀行達成合作。", "據報道，中國工商銀行與招商銀行達成合作。"], use_statistical=False)
+        lines = kg.serialize("ntriples").splitlines()
+    partner = [ln for ln in lines if "#partnerOf>" in ln]
+    assert partner and len(lines) == len(set(lines))
+    assert len(partner) == len(set(partner))

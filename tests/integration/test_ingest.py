@@ -480,3 +480,13 @@ def test_document_over_a_million_characters_is_built_with_its_batch(tmp_path, go
         starts = {int(r[0]) for r in g.query("SELECT ?s WHERE { ?m kg:refersTo kgid:hsbc ; kg:start ?s }").rows}
     assert starts == {1_000_001}  # offsets still count every character of the original
     assert ICBC in entities_in(tmp_path / "s")
+
+
+def test_a_text_with_a_slash_is_text_not_a_missing_path():
+    """News writes prices per share as 元/股: a one-line text with a slash is still a text."""
+    from graph import KnowledgeGraph
+
+    with KnowledgeGraph.open(None) as kg:
+        report = kg.add(["招商銀行股價報4.4元/股，較上日上漲。", "missing-dir/sub"], use_statistical=False)
+    assert report.documents == 1
+    assert [msg for _, msg in report.failed] == ["missing-dir/sub: no such file or directory"]

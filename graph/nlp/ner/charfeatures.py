@@ -61,7 +61,7 @@ def _hash(key: str) -> int:
     """hash_string, memoised: the same few hundred thousand feature strings recur in every text."""
     h = _HASHES.get(key)
     if h is None:
-        if len(_HASHES) > 2_000_000:
+        if len(_HASHES) > 300_000:  # about 40 MB: the recurring feature strings, not every one ever seen
             _HASHES.clear()
         h = _HASHES[key] = hash_string(key)
     return h
