@@ -55,8 +55,11 @@ def _write(data: bytes, output: IO[bytes] | str | None) -> bytes | None:
     Oxigraph stores language tags lower-cased (BCP 47 tags are case-insensitive); files should
     still say @zh-Hant and @zh-Hans, as the graph conventions do.
     """
-    data = re.sub(rb'(["\'])@zh-han([st])\b', lambda m: m.group(1) + b"@zh-Han" + m.group(2), data)
-    data = re.sub(rb'("@language":\s*")zh-han([st])"', lambda m: m.group(1) + b"zh-Han" + m.group(2) + b'"', data)
+    # Plain byte replacements: a regular expression over a large export cost a third of its time.
+    for script in (b"t", b"s"):
+        data = data.replace(b'"@zh-han' + script, b'"@zh-Han' + script).replace(b"'@zh-han" + script, b"'@zh-Han" + script)
+    if b'"@language"' in data:  # JSON-LD
+        data = re.sub(rb'("@language":\s*")zh-han([st])"', lambda m: m.group(1) + b"zh-Han" + m.group(2) + b'"', data)
     return _emit(data, output)
 
 
