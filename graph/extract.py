@@ -179,9 +179,10 @@ class _Done:
 
 
 class _Serial:
-    """In this process, between writes: the default, and what ``workers=1`` means."""
+    """In this process, between writes: the default, and what ``workers=1`` means.  No round trip to
+    amortise: a batch is the pipeline's own (``annotate_stream``'s default), as in extraction alone."""
 
-    width = 1
+    width, batch = 1, (64, 64_000)
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
@@ -426,7 +427,7 @@ def extract_all(docs: Iterable[Document], plan: Plan, executors: dict[str, Calla
     """Every document's result, in input order, with at most a few batches per worker in flight."""
     executor = (executors or EXECUTORS)[executor_name(plan)](plan)
     try:
-        yield from _in_order(executor, batches(docs), plan.retries)
+        yield from _in_order(executor, batches(docs, *getattr(executor, "batch", (BATCH_DOCS, BATCH_CHARS))), plan.retries)
     finally:
         executor.close()
 

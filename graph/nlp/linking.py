@@ -24,7 +24,7 @@ from graph.nlp.lexicon import longest_first
 from graph.nlp.patterns import load_patterns, load_suffixes
 from graph.rdf.ontology import load_ontology
 from graph.script import normalize, to_simplified, to_traditional
-from graph.vocab import KG, KGID, digest, slugify
+from graph.vocab import KG, KGID, SCHEMA, digest, slugify
 
 
 @dataclass
@@ -114,11 +114,17 @@ class EntityLinker:
         suffixes = load_suffixes()
         self.suffix_en: dict[str, str] = suffixes.values("en")
         self.legal_suffixes: list[str] = longest_first(suffixes.flagged("same_entity"))
+        same = set(self.legal_suffixes)
+        self.other_org_endings = [x for x in suffixes.with_value("kind", "org") if x not in same]
         self.brand_descriptors: list[str] = longest_first(suffixes.flagged("brand"))
         self.branch_suffixes: list[str] = longest_first(suffixes.flagged("branch"))
         self.registered_forms = tuple(longest_first(suffixes.flagged("registered")))
         admin = "|".join(re.escape(x) for x in longest_first(suffixes.with_value("place", "admin"))) or "(?!)"
         self._place_prefix = re.compile(rf"^(?:[\u4e00-\u9fff]{{2,4}}?(?:{admin}))*")
+        self.place_names = longest_first({
+            key for e in self.kb.entries.values() if self.onto.is_a(e.type, SCHEMA.Place)
+            for name in e.all_names() if 2 <= len(key := normalize(name)) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in key)
+        })
         labels = "|".join(re.escape(x) for x in longest_first(p.get("stock_code_labels", [])))
         pattern = p.get("stock_code_pattern")
         self.code_re = re.compile(pattern.replace("{labels}", labels or "(?!)")) if pattern else None
@@ -135,6 +141,19 @@ class EntityLinker:
             return False
         body = self._place_prefix.sub("", long_, count=1)
         return body.startswith(short) or long_.startswith(short)
+
+    def short_without_place(self, short: str, long_: str) -> bool:
+        """Is *short* the name *long_* without the place it starts with (<province><name>集团 → <name>集团)?
+
+        A known place is read from the knowledge base; what follows it must be the short name, up to
+        endings that do not change the entity (legal forms), and at least two characters long.
+        """
+        place = next((p for p in self.place_names if long_.startswith(p)), None)
+        if place is None:
+            return False
+        rest = long_[len(place) :]
+        base, other = self._strip_legal(rest), self._strip_legal(short)
+        return len(base) >= 2 and base == other and base not in self.legal_suffixes
 
     def stock_code(self, doc: Doc, span: Span) -> str | None:
         """The stock code the text gives right after a mention, normalised to CODE.EXCHANGE."""
@@ -171,13 +190,19 @@ class EntityLinker:
                     return orgs[0].iri
         return None
 
-    @staticmethod
-    def _same_base(a: str, b: str) -> bool:
-        """<X>电子软件(公司) and <X>电子软件技术(有限公司): one name extends the other with descriptors."""
+    def _same_base(self, a: str, b: str) -> bool:
+        """<X>电子软件(公司) and <X>电子软件技术(有限公司): one name extends the other with descriptors.
+
+        Unless what the longer name adds ends like another organisation (<X>商业银行, <X>证券 after
+        <X>: its bank or its broker, another entity).
+        """
         if a == b:
             return True
         short, long_ = sorted((a, b), key=len)
-        return len(short) >= 4 and long_.startswith(short)
+        if len(short) < 4 or not long_.startswith(short):
+            return False
+        rest = long_[len(short) :]
+        return not any(rest.endswith(x) for x in self.other_org_endings)
 
     def __call__(self, doc: Doc) -> Doc:
         aliases: dict[str, str] = doc._.aliases or {}
@@ -229,7 +254,8 @@ class EntityLinker:
                 return kb_hit
             base = self._strip_legal(key)
             same = next((iri for k, iri in known.items() if base and (
-                self._same_base(self._strip_legal(k), base) or self.short_of_registered(key, k))), None)
+                self._same_base(self._strip_legal(k), base) or self.short_of_registered(key, k)
+                or self.short_without_place(key, k))), None)
             if same is not None:
                 return same
         return mint_iri(key)

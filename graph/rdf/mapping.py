@@ -9,18 +9,50 @@ describes, so rebuilding the same text gives the same graph, byte for byte.
 from __future__ import annotations
 
 import contextlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as _ns
 from spacy.tokens import Doc
 
+from graph import vocab
 from graph.ingest.reader import Document
-from graph.vocab import KG, KGEV, PREFIXES, SCHEMA, digest
+from graph.vocab import KGEV, PREFIXES, digest
 
 EXTRACTOR_VERSION = "cnfinkg-0.1"
+
+
+class _Terms:
+    """A namespace whose terms are made once.  rdflib makes a new URIRef, and checks it, on every
+    attribute access (``KG.start``): a fifth of the mapping's time went there."""
+
+    def __init__(self, namespace) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = self._namespace[name]
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+
+KG, SCHEMA = _Terms(vocab.KG), _Terms(vocab.SCHEMA)
+PROV, RDF, RDFS, SKOS, XSD = (_Terms(n) for n in (_ns.PROV, _ns.RDF, _ns.RDFS, _ns.SKOS, _ns.XSD))
+
+
+@lru_cache(maxsize=1 << 13, typed=True)
+def _lit(value: str | int, lang: str | None = None) -> Literal:
+    """A plain, language-tagged or integer literal, made once for the values documents repeat
+    (offsets, counts, names, labels): making an rdflib Literal costs more than writing it."""
+    return Literal(value, lang=lang)
 
 
 def _dec(x: float) -> Literal:
@@ -74,9 +106,37 @@ class MappedDocument:
         return g
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+#: What rdflib refuses in an IRI it writes (``URIRef.n3``), so the check stays where it was, in extraction.
+_NOT_IN_IRI = re.compile('[<>" {}|\\\\^`]')
+
+
+def nt_term(t) -> str:
+    """A term in N-Triples syntax, every literal on one line (rdflib's ``n3()`` puts a multi-line one
+    in Turtle's long quotes), without rdflib's per-call checks and conversions (a quarter of a build's RDF step)."""
+    kind = type(t)  # not isinstance: rdflib's terms are ABCs, and the check cost a sixth of this function
+    if kind is URIRef or (kind is not Literal and isinstance(t, URIRef)):
+        if _NOT_IN_IRI.search(t):
+            raise ValueError(f'"{t}" does not look like a valid IRI, it cannot be written as N-Triples')
+        return f"<{t}>"
+    if kind is Literal or isinstance(t, Literal):
+        s = str(t)
+        if '"' in s or "\\" in s or "\n" in s or "\r" in s:
+            s = s.translate(_ESCAPES)
+        if t.language:
+            return f'"{s}"@{t.language}'
+        return f'"{s}"^^<{t.datatype}>' if t.datatype is not None else f'"{s}"'
+    return t.n3()
+
+
+def ntriples_lines(g) -> str:
+    """Triples as N-Triples lines, in their order."""
+    return "\n".join(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in g)
+
+
 def to_ntriples(g) -> str:
     """Sorted N-Triples lines: cheap to pass between processes and to put in an INSERT DATA."""
-    return "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in g))
+    return "\n".join(sorted(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in g))
 
 
 def bind_prefixes(g: Graph) -> Graph:
@@ -119,7 +179,7 @@ def _document(g: Triples, meta: Document, text: str) -> None:
     g.add((d, KG.contentHash, Literal(meta.content_hash)))
     if meta.path:
         g.add((d, KG.sourcePath, Literal(str(meta.path))))
-    g.add((d, KG.characterCount, Literal(len(text))))
+    g.add((d, KG.characterCount, _lit(len(text))))
 
 
 def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: dict, sents: list[tuple[int, int]]) -> None:
@@ -131,20 +191,20 @@ def _entities(g: Triples, shared: Triples, meta: Document, text: str, records: d
     for iri, rec in records.items():
         shared.add((iri, RDF.type, rec.type))
         for lang, label in sorted(rec.labels.items()):
-            shared.add((iri, RDFS.label, Literal(label, lang=lang)))
+            shared.add((iri, RDFS.label, _lit(label, lang=lang)))
         for alt, lang in sorted(rec.alt_labels):
-            shared.add((iri, SKOS.altLabel, Literal(alt, lang=lang)))
+            shared.add((iri, SKOS.altLabel, _lit(alt, lang=lang)))
         for prop, value in sorted(rec.identifiers.items()):
             shared.add((iri, prop, Literal(value)))
-        g.add((iri, KG.mentionCount, Literal(len(rec.mentions))))
+        g.add((iri, KG.mentionCount, _lit(len(rec.mentions))))
         g.add((iri, PROV.wasDerivedFrom, d))
         for start, end in rec.mentions:
             m = KGEV[f"m-{digest(key, start, end)}"]
             g.add((m, RDF.type, KG.Mention))
             g.add((m, KG.refersTo, iri))
-            g.add((m, KG.text, Literal(text[start:end])))
-            g.add((m, KG.start, Literal(start)))
-            g.add((m, KG.end, Literal(end)))
+            g.add((m, KG.text, _lit(text[start:end])))
+            g.add((m, KG.start, _lit(start)))
+            g.add((m, KG.end, _lit(end)))
             g.add((m, PROV.wasDerivedFrom, d))
             k, j = bisect_right(starts, start) - 1, bisect_right(starts, end - 1) - 1
             if k >= 0:  # a mention the segmenter cut across two sentences is read in both
@@ -159,8 +219,8 @@ def _sentence(g: Triples, meta: Document, text: str, bounds: tuple[int, int], kn
     if not known:
         g.add((s_iri, RDF.type, KG.Sentence))
         g.add((s_iri, KG.text, Literal(text[bounds[0] : bounds[1]].strip())))
-        g.add((s_iri, KG.start, Literal(bounds[0])))
-        g.add((s_iri, KG.end, Literal(bounds[1])))
+        g.add((s_iri, KG.start, _lit(bounds[0])))
+        g.add((s_iri, KG.end, _lit(bounds[1])))
         g.add((s_iri, PROV.wasDerivedFrom, meta.iri))
     return s_iri
 
@@ -184,13 +244,13 @@ def _relations(g: Triples, doc: Doc, meta: Document, text: str) -> None:
         g.add((s, RDF.object, rel.tail))
         g.add((s, PROV.wasDerivedFrom, d))
         g.add((s, KG.sentence, Literal(text[rel.sent_start : rel.sent_end].strip())))
-        g.add((s, KG.start, Literal(rel.sent_start)))
-        g.add((s, KG.end, Literal(rel.sent_end)))
+        g.add((s, KG.start, _lit(rel.sent_start)))
+        g.add((s, KG.end, _lit(rel.sent_end)))
         g.add((s, KG.confidence, _dec(rel.confidence)))
-        g.add((s, KG.extractor, Literal(f"{EXTRACTOR_VERSION}/{rel.extractor}")))
-        g.add((s, KG.trigger, Literal(rel.trigger)))
+        g.add((s, KG.extractor, _lit(f"{EXTRACTOR_VERSION}/{rel.extractor}")))
+        g.add((s, KG.trigger, _lit(rel.trigger)))
         if rel.role:
-            g.add((s, KG.roleTitle, Literal(rel.role)))
+            g.add((s, KG.roleTitle, _lit(rel.role)))
 
 
 def _facts(g: Triples, doc: Doc, meta: Document, text: str) -> None:
@@ -200,15 +260,15 @@ def _facts(g: Triples, doc: Doc, meta: Document, text: str) -> None:
         g.add((q, RDF.type, KG.Measurement))
         g.add((q, KG.about, f.about if f.about is not None else d))
         g.add((q, KG.value, Literal(f.value, datatype=XSD.decimal)))
-        g.add((q, KG.unit, Literal(f.unit)))
+        g.add((q, KG.unit, _lit(f.unit)))
         g.add((q, KG.text, Literal(f.text)))
         if f.qualifier:
             g.add((q, KG.qualifier, Literal(f.qualifier)))
         if f.date:
             g.add((q, KG.refDate, _date_literal(f.date)))
         g.add((q, KG.sentence, Literal(text[f.sent_start : f.sent_end].strip())))
-        g.add((q, KG.start, Literal(f.start)))
-        g.add((q, KG.end, Literal(f.end)))
+        g.add((q, KG.start, _lit(f.start)))
+        g.add((q, KG.end, _lit(f.end)))
         g.add((q, KG.confidence, _dec(f.confidence)))
         g.add((q, PROV.wasDerivedFrom, d))
 
@@ -249,12 +309,12 @@ def _events(g: Triples, doc: Doc, meta: Document, text: str, records) -> None:
         e = ev.iri(key)
         g.add((e, RDF.type, ev.cls))
         g.add((e, RDF.type, PROV.Entity))
-        g.add((e, KG.mentionCount, Literal(1)))  # one stating sentence: the viewer shows the event as a node
+        g.add((e, KG.mentionCount, _lit(1)))  # one stating sentence: the viewer shows the event as a node
         names = [records[i].labels for r in ev.roles.values() for i in r if i in records]
         for lang in ("en", "zh-Hant", "zh-Hans"):
             who = [n.get(lang) or n.get("en") or next(iter(n.values()), "") for n in names]
             label = onto.label(ev.cls, lang) + (("：" if lang != "en" else ": ") + " / ".join(w for w in who if w) if who else "")
-            g.add((e, RDFS.label, Literal(label, lang=lang)))
+            g.add((e, RDFS.label, _lit(label, lang=lang)))
         for role, iris in ev.roles.items():
             prop = KG[role_props.get(role, role)]
             for i in iris:
@@ -273,7 +333,7 @@ def _events(g: Triples, doc: Doc, meta: Document, text: str, records) -> None:
         if ev.amount is not None:
             f = ev.amount
             g.add((e, KG.amount, Literal(f.value, datatype=XSD.decimal)))
-            g.add((e, KG.amountUnit, Literal(f.unit)))
+            g.add((e, KG.amountUnit, _lit(f.unit)))
             g.add((e, KG.amountMeasurement, KGEV[f"q-{digest(key, f.start, f.end)}"]))
         if ev.shares is not None:
             g.add((e, KG.shares, Literal(ev.shares, datatype=XSD.decimal)))
@@ -283,11 +343,11 @@ def _events(g: Triples, doc: Doc, meta: Document, text: str, records) -> None:
             g.add((e, KG.eventDate, _date_literal(ev.date)))
         g.add((e, PROV.wasDerivedFrom, d))
         g.add((e, KG.sentence, Literal(text[ev.sent_start : ev.sent_end].strip())))
-        g.add((e, KG.start, Literal(ev.sent_start)))
-        g.add((e, KG.end, Literal(ev.sent_end)))
-        g.add((e, KG.trigger, Literal(ev.trigger)))
+        g.add((e, KG.start, _lit(ev.sent_start)))
+        g.add((e, KG.end, _lit(ev.sent_end)))
+        g.add((e, KG.trigger, _lit(ev.trigger)))
         g.add((e, KG.confidence, _dec(ev.confidence)))
-        g.add((e, KG.extractor, Literal(f"{EXTRACTOR_VERSION}/{ev.extractor}")))
+        g.add((e, KG.extractor, _lit(f"{EXTRACTOR_VERSION}/{ev.extractor}")))
 
 
 def _guess_lang(text: str) -> str:
@@ -296,4 +356,5 @@ def _guess_lang(text: str) -> str:
     return detect_script(text)
 
 
-__all__ = ["EXTRACTOR_VERSION", "MappedDocument", "Triples", "URIRef", "bind_prefixes", "document_graph", "map_document", "to_ntriples"]
+__all__ = ["EXTRACTOR_VERSION", "MappedDocument", "Triples", "URIRef", "bind_prefixes", "document_graph", "map_document", "nt_term",
+           "ntriples_lines", "to_ntriples"]

@@ -42,3 +42,17 @@ def test_union_export_writes_a_triple_two_documents_state_once(tmp_path):
     partner = [ln for ln in lines if "#partnerOf>" in ln]
     assert partner and len(lines) == len(set(lines))
     assert len(partner) == len(set(partner))
+
+
+def test_ntriples_written_graph_by_graph_are_the_whole_dump(seed_store, tmp_path):
+    import pyoxigraph as ox
+
+    from graph.export.serialize import _write
+
+    with KnowledgeGraph.open(seed_store, read_only=True) as kg:
+        path = tmp_path / "x.nt"
+        kg.serialize("ntriples", destination=path)
+        whole = _write(kg.store.dump(ox.RdfFormat.N_TRIPLES), None)
+        assert path.read_bytes() == whole == kg.serialize("ntriples").encode("utf-8")
+        assert b"@zh-Hant" in whole and b"@zh-hant" not in whole
+        assert len(whole.splitlines()) == len(set(whole.splitlines())) == len(kg.store)

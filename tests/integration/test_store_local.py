@@ -78,3 +78,82 @@ def test_local_store_answers_the_read_interface(tmp_path):
     assert len(nq.splitlines()) == len(list(st.quads())) >= len(st)
     assert len(st.dump(ox.RdfFormat.N_QUADS, named_graphs=True, include_ontology=True).splitlines()) > len(nq.splitlines())
     kg.close()
+
+
+# -- the write path: the background writer (graph.store.writer) ------------------------------
+ENT = "https://w3id.org/cnfinkg/id/example-co"
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+
+
+def _body(doc: str) -> str:
+    return (f"<{doc}> <https://w3id.org/cnfinkg/ontology#contentHash> \"h\" .\n"
+            f"<{doc}-m> <https://w3id.org/cnfinkg/ontology#refersTo> <{ENT}> .")
+
+
+def test_queued_documents_are_seen_and_the_first_describes_an_entity(tmp_path):
+    from graph.vocab import ENTITY_GRAPH, KGDOC
+
+    with GraphStore(tmp_path / "s") as st:
+        a, b = KGDOC["a"], KGDOC["b"]
+        st.replace_document(a, _body(a), entities=f'<{ENT}> {TYPE} <https://w3id.org/cnfinkg/ontology#Company> .\n<{ENT}> {LABEL} "甲"@zh-Hant .')
+        st.replace_document(b, _body(b), entities=f'<{ENT}> {TYPE} <https://w3id.org/cnfinkg/ontology#Bank> .\n<{ENT}> {LABEL} "乙"@zh-Hant .')
+        assert st._writer.pending  # both still queued: the second was planned without reading the store
+        assert set(st.document_graphs()) == {a, b}  # a read waits for them
+        shared = ox_values(st, f"SELECT ?t WHERE {{ GRAPH <{ENTITY_GRAPH}> {{ <{ENT}> a ?t }} }}")
+        assert shared == ["https://w3id.org/cnfinkg/ontology#Company"]
+        st.remove_document(a)
+        st.replace_document(b, _body(b), entities=f'<{ENT}> {TYPE} <https://w3id.org/cnfinkg/ontology#Bank> .')
+        assert ox_values(st, f"SELECT ?t WHERE {{ GRAPH <{ENTITY_GRAPH}> {{ <{ENT}> a ?t }} }}") == [
+            "https://w3id.org/cnfinkg/ontology#Bank"]  # rebuilt alone: described afresh
+
+
+def ox_values(st: GraphStore, sparql: str) -> list[str]:
+    return sorted(next(iter(sol)).value for sol in st.ox.query(sparql))
+
+
+def test_a_document_the_store_cannot_take_is_a_one_line_error(tmp_path):
+    import pytest
+
+    from graph.store.local import StoreError
+    from graph.vocab import KGDOC
+
+    st = GraphStore(tmp_path / "s")
+    st.replace_document(KGDOC["bad"], "<a> <b> this is not N-Triples")
+    with pytest.raises(StoreError, match="cannot write a document") as info:
+        st.document_graphs()
+    assert "\n" not in str(info.value)
+    st.replace_document(KGDOC["good"], _body(KGDOC["good"]))  # the store goes on
+    assert st.document_graphs() == [KGDOC["good"]]
+    st._writer.batch_docs = st._writer._limit = 1  # a batch per document: the failure shows at the next one
+    st.replace_document(KGDOC["bad2"], "<a> <b> this is not N-Triples")
+    st._writer._queue.join()
+    with pytest.raises(StoreError, match="cannot write a document"):
+        st.replace_document(KGDOC["next"], _body(KGDOC["next"]))
+    st.close()
+
+
+def test_count_is_the_number_of_distinct_triples(tmp_path):
+    kg = build([TEXT_A, TEXT_B, "招商銀行與騰訊簽署協議。"], store=tmp_path / "s", use_statistical=False)
+    q = ("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+         "FILTER(?g != <https://w3id.org/cnfinkg/ontology>) } }")
+    distinct = int(next(iter(kg.store.ox.query(q)))["n"].value)
+    assert kg.store.count() == distinct < len(list(kg.store.quads()))  # some triples are in two graphs
+    assert len(kg.serialize("ntriples").splitlines()) == distinct
+    kg.close()
+
+
+def test_a_store_dropped_without_close_commits_and_lets_go_of_its_lock(tmp_path):
+    import gc
+
+    from graph.vocab import KGDOC
+
+    st = GraphStore(tmp_path / "s")
+    for i in range(3):
+        st.replace_document(KGDOC[f"d{i}"], _body(KGDOC[f"d{i}"]))
+    st.flush()  # the writer's thread is running now
+    st.replace_document(KGDOC["last"], _body(KGDOC["last"]))  # still in the writer's batch
+    del st
+    gc.collect()
+    with GraphStore(tmp_path / "s") as again:  # not locked
+        assert len(again.document_graphs()) == 4

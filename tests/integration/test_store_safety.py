@@ -32,7 +32,7 @@ CONTENT_HASH = ox.NamedNode(str(KG.contentHash))
 ICBC = "https://w3id.org/cnfinkg/id/icbc"
 CMB = "https://w3id.org/cnfinkg/id/china-merchants-bank"
 NAMES = ["中國工商銀行", "招商銀行", "滙豐", "花旗集團", "高盛", "南京銀行", "螞蟻金服", "阿里巴巴", "中國銀行", "建設銀行"]
-N_DOCS = 200
+N_DOCS = 400  # a build of 200 finished within the checks below once writes got faster
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.nlp.entities import Candidate
-from graph.nlp.entities.merge import overridden
+from graph.nlp.entities.merge import overridden, unsupported_person
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,35 @@ def _run_with_model_spans(nlp, text, spans):
 def test_rule_person_loses_to_a_confident_model_name():
     model = Candidate(0, 2, "Person", "model:ner", 40, None, 0.95)
     assert overridden(Candidate(0, 3, "Person", "pattern:speaker", 70, None, 0.7), model)
+
+
+def test_a_pattern_person_needs_a_model_person_over_it_when_the_model_ran():
+    rule = Candidate(3, 6, "Person", "pattern:speaker", 70, None, 0.7)
+    assert unsupported_person(rule, [])
+    assert unsupported_person(rule, [(0, 3), (6, 8)])  # people elsewhere do not count
+    assert not unsupported_person(rule, [(4, 6)])
+    assert not unsupported_person(rule, None)  # the model did not run: the patterns stand alone
+    known = Candidate(3, 6, "Person", "kb:label", 100, object(), 0.98)  # type: ignore[arg-type]
+    assert not unsupported_person(known, [])
+    assert not unsupported_person(Candidate(3, 6, "Company", "pattern:org:银行", 60, None, 0.75), [])
+
+
+def test_a_title_the_model_reads_is_not_taken_for_a_speaker(nlp):
+    text = "辦公室王主任向記者透露，會議已經結束。"
+    speaker = [(e.text, e._.source) for e in _run_with_model_spans(nlp, text, [(3, 5, "TITLE", 0.9)]).ents]
+    assert not any(t == "向記者" for t, _ in speaker)
+    rules_alone = nlp(text)  # the conftest pipeline has no model: the speaker pattern stands
+    assert "ner_model" not in rules_alone.spans
+
+
+def test_an_organisation_of_common_words_is_kept_in_a_sentence_about_shares(nlp):
+    gates = nlp.get_pipe("cnfinkg_entities").rules.gates
+    assert gates.market < gates.common_ok
+    conf = (gates.market + gates.common_ok) / 2
+    about_shares = _run_with_model_spans(nlp, "未來電氣發布公告，股價上漲。", [(0, 4, "ORG", conf)])
+    elsewhere = _run_with_model_spans(nlp, "未來電氣的產品很好用。", [(0, 4, "ORG", conf)])
+    assert [e.text for e in about_shares.ents] == ["未來電氣"]
+    assert list(elsewhere.ents) == []
 
 
 def test_rule_organisation_inside_or_moving_the_start_loses():
@@ -134,6 +163,23 @@ def test_a_person_found_once_is_found_at_every_mention(nlp):
 def test_an_alias_the_text_defines_names_the_same_entity(nlp):
     text = "星河易达金融科技有限公司（以下简称“星河金科”）今日成立。星河金科将服务银行。"
     ents, aliases = _merge(nlp, text, {"pattern_names": [Candidate(0, 12, "FintechCompany", "pattern:org:有限公司", 60, None, 0.75)]})
+    assert aliases == {"星河金科": "星河易达金融科技有限公司"}
+    assert [t for t, _, s in ents if s == "alias:defined"] == ["星河金科", "星河金科"]
+
+
+@pytest.mark.parametrize("text", [
+    "星河易达金融科技有限公司(下简称星河金科)今日成立。星河金科将服务银行。",
+    "星河易达金融科技有限公司（下称“星河金科”，下同）今日成立。星河金科将服务银行。",
+])
+def test_alias_markers_without_quotes_or_with_a_remark_after_them(nlp, text):
+    ents, aliases = _merge(nlp, text, {"pattern_names": [Candidate(0, 12, "FintechCompany", "pattern:org:有限公司", 60, None, 0.75)]})
+    assert aliases == {"星河金科": "星河易达金融科技有限公司"}
+    assert [t for t, _, s in ents if s == "alias:defined"] == ["星河金科", "星河金科"]
+
+
+def test_a_short_name_given_first_with_its_full_name_in_the_bracket(nlp):
+    text = "星河金科（星河易达金融科技有限公司，以下简称“星河金科”）今日成立。"
+    ents, aliases = _merge(nlp, text, {"pattern_names": [Candidate(5, 17, "FintechCompany", "pattern:org:有限公司", 60, None, 0.75)]})
     assert aliases == {"星河金科": "星河易达金融科技有限公司"}
     assert [t for t, _, s in ents if s == "alias:defined"] == ["星河金科", "星河金科"]
 

@@ -45,3 +45,33 @@ def test_a_branch_keeps_its_name_and_points_to_its_bank(nlp):
 def test_short_name_of_a_registered_company(nlp, short, long_, same):
     linker = nlp.get_pipe("cnfinkg_linker")
     assert linker.short_of_registered(short, long_) is same
+
+
+@pytest.mark.parametrize(("short", "long_", "same"), [
+    ("甲乙集团", "云南甲乙集团", True),
+    ("甲乙", "贵州甲乙", True),
+    ("甲乙集团", "中国甲乙集团公司", True),  # legal endings do not change the entity
+    ("甲乙股份", "云南甲乙集团", False),  # a group and its listed company are two entities
+    ("乙集团", "云南甲乙集团", False),
+    ("甲乙集团", "甲乙丙集团", False),  # no place at the start
+    ("集团", "云南集团", False),
+])
+def test_short_name_without_the_place_it_starts_with(nlp, short, long_, same):
+    linker = nlp.get_pipe("cnfinkg_linker")
+    assert linker.short_without_place(short, long_) is same
+
+
+def test_a_name_and_its_place_less_short_form_in_one_text_are_one_entity(nlp):
+    doc = nlp("雲南甲乙集團公告增資，甲乙集團將擴大產能。")
+    iris = {e.text: e.kb_id_ for e in doc.ents}
+    assert iris.get("雲南甲乙集團") and iris.get("雲南甲乙集團") == iris.get("甲乙集團")
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("甲乙电子", "甲乙电子软件", True),  # a descriptor added
+    ("甲乙丙丁", "甲乙丙丁商业银行", False),  # its bank: another organisation
+    ("甲乙丙丁", "甲乙丙丁证券", False),
+    ("甲乙丙", "甲乙丙软件", False),  # too short to extend
+])
+def test_a_name_extended_by_descriptors_but_not_by_another_organisation(nlp, a, b, same):
+    assert nlp.get_pipe("cnfinkg_linker")._same_base(a, b) is same

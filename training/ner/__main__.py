@@ -1,6 +1,6 @@
 """Rebuild the shipped NER model from the open corpora.
 
-    python -m training.ner --data ../shared/data [--output graph/models/ner] [--max-minutes 60]
+    python -m training.ner --data ../shared/data [--output graph/models/ner] [--max-minutes 110]
 
 Steps: read and map every corpus (training/ner/corpora.py) into DocBins in a
 temporary folder (the data never enters the repo); train training/ner/config.cfg
@@ -31,7 +31,7 @@ from graph.nlp.ner import bioes, charfeatures  # noqa: F401 - registers the arch
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MODEL_NAME = "cnfinkg_ner"
-MODEL_VERSION = "2.1.0"
+MODEL_VERSION = "2.2.0"
 TRAIN_MIX = {"cluener/train": 2, "msra/train": 1, "resume/train": 1, "duie/train": 1, "finre/train": 1}
 DEV_SPLITS = ("cluener/dev", "msra/dev", "resume/dev")
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=REPO / "graph" / "models" / "ner")
     ap.add_argument("--config", type=Path, default=HERE / "config.cfg")
     ap.add_argument("--workdir", type=Path, default=None, help="keep DocBins and checkpoints here (default: a temp folder)")
-    ap.add_argument("--max-minutes", type=float, default=70.0)
+    ap.add_argument("--max-minutes", type=float, default=110.0)
     ap.add_argument("--max-steps", type=int, default=None)
     args = ap.parse_args(argv)
     if not (args.data / "cluener2020" / "train.json").exists():

@@ -52,6 +52,7 @@ class EntityRecognizer:
     model_common_ok = _Gate("common_ok")
     model_override = _Gate("override")
     model_propagate = _Gate("propagate")
+    model_market = _Gate("market")
 
     def __call__(self, doc: Doc) -> Doc:
         view = DocText.of(doc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from graph.nlp.entities.candidates import MODEL_KEY, Candidate, write_group
 from graph.nlp.entities.rules import EntityRules
@@ -34,6 +34,14 @@ class ModelNames:
                         return sub
         return cls
 
+    def _listed_company(self, view: DocText, span: Span, conf: float) -> bool:
+        """An organisation of common words (<two words>电气, <two words>股份) in a sentence about shares,
+        filings or deals: a stock name, which the market gives to companies that need not sound like names."""
+        if span.label_ != "ORG" or conf < self.rules.gates.market:
+            return False
+        sent = view.norm[span.sent.start_char : span.sent.end_char]
+        return any(w in sent for w in self.rules.market_words)
+
     def candidates(self, view: DocText) -> list[Candidate]:
         r, gates, doc = self.rules, self.rules.gates, view.doc
         not_in_name = r.punct - r.name_joiners
@@ -53,7 +61,7 @@ class ModelNames:
             cls = self.model_class(span.label_, name)
             if cls is None:
                 continue
-            if conf < gates.common_ok and not r.has_proper(doc[k : span.end]):
+            if conf < gates.common_ok and not r.has_proper(doc[k : span.end]) and not self._listed_company(view, span, conf):
                 continue  # 监管部门, 未来银行, 笔者: common words, not a name
             out.append(Candidate(s, e, cls, "model:ner", 40, None, round(conf, 3)))
         return out

@@ -22,20 +22,37 @@ RECURRING = ("pattern:org", "pattern:event", "pattern:quoted", "pattern:latin")
 
 
 def defined_aliases(view: DocText, chosen: list[Candidate], rules: EntityRules) -> dict[str, Candidate]:
-    """'全名(以下简称「简称」)': the alias names the entity that ends right before the bracket."""
+    """'全名(以下简称「简称」)': the alias names the entity that ends right before the bracket.
+
+    When the short name comes first and the full name is inside the bracket (简称(全名，以下简称
+    “简称”)), the alias names the entity inside; an English name inside is one more alias.
+    """
     by_end = {c.end: c for c in chosen}
+    by_span = {(c.start, c.end): c for c in chosen}
     aliases: dict[str, Candidate] = {}
-    for regex in (rules.alias_re, rules.alias_latin_re):
-        for m in regex.finditer(view.norm):
-            full = by_end.get(m.start()) or by_end.get(m.start() - 1)
-            if full is None or full.label == "Person":
-                continue
-            for group in ("alias", "latin"):
-                if group in m.groupdict() and m.group(group):
-                    key = normalize(m.group(group).strip())
-                    if key and key not in rules.never:
-                        aliases[key] = full
+
+    def define(key: str, full: Candidate | None) -> None:
+        key = normalize(key.strip())
+        if full is not None and full.label != "Person" and key and key not in rules.never:
+            aliases[key] = full
+
+    for m in rules.alias_re.finditer(view.norm):
+        before = by_end.get(m.start()) or by_end.get(m.start() - 1)
+        inner, alias = m.group("inner"), m.group("alias")
+        inside = by_span.get((m.start("inner"), m.end("inner"))) if inner else None
+        if inner and not _latin(inner) and inside is not None and view.norm[: m.start()].rstrip().endswith(alias.strip()):
+            define(alias, inside)  # the short name first, its full name inside
+            continue
+        define(alias, before)
+        if inner and _latin(inner):
+            define(inner, before)
+    for m in rules.alias_latin_re.finditer(view.norm):
+        define(m.group("latin"), by_end.get(m.start()) or by_end.get(m.start() - 1))
     return aliases
+
+
+def _latin(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9 .&\-]{1,40}", name.strip()))
 
 
 def document_mentions(view: DocText, chosen: list[Candidate], aliases: dict[str, Candidate], rules: EntityRules,

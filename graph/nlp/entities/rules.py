@@ -26,6 +26,7 @@ class ModelGates:
     propagate: float = 0.8  # above: the name also marks its other occurrences
     common_ok: float = 1.01  # a span of common words only is kept above this
     override: float = 0.8  # above: the name beats rule spans that read its characters differently
+    market: float = 1.01  # an organisation of common words in a sentence about shares and filings is kept above this
 
     @classmethod
     def from_patterns(cls, p: dict[str, Any]) -> ModelGates:
@@ -34,6 +35,7 @@ class ModelGates:
             float(p.get("model_propagate_confidence", 0.8)),
             float(p.get("model_common_words_confidence", 1.01)),
             float(p.get("model_override_confidence", 0.8)),
+            float(p.get("model_market_context_confidence", 1.01)),
         )
 
 
@@ -80,6 +82,7 @@ FROM_PATTERNS: dict[str, tuple[str, Callable[..., Any]]] = {
     "verb_particles": ("verb_particles", tuple),
     "appointed_as": ("appointed_as", tuple),
     "plan_walk_stops": ("plan_walk_stops", tuple),
+    "market_words": ("market_context_words", tuple),
 }
 
 
@@ -122,6 +125,7 @@ class EntityRules:
     verb_particles: tuple[str, ...]
     appointed_as: tuple[str, ...]
     plan_walk_stops: tuple[str, ...]
+    market_words: tuple[str, ...]
 
     def __init__(self, patterns: str = "entities.yaml", suffixes: SuffixTable | None = None, titles: TitleTable | None = None) -> None:
         self.p: dict[str, Any] = load_patterns(patterns)
@@ -185,11 +189,16 @@ class EntityRules:
 
 
 def alias_regexes(markers: list[str], copulas: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """'全名(以下简称「简称」)' and '全名(English Name)': a bracket right after a name that renames it."""
+    """'全名(以下简称「简称」)' and '全名(English Name)': a bracket right after a name that renames it.
+
+    The bracket may hold a name before the marker (an English name, or the full name when the
+    short one comes first: 简称(全名，以下简称“简称”)) and a remark after the alias (，下同).
+    """
     copula = "|".join([*(re.escape(c) for c in copulas), ":", "："])
     defined = re.compile(
-        r"[（(]\s*(?:(?P<latin>[A-Za-z][A-Za-z0-9 .&\-]{1,40})\s*[,，、;；]\s*)?"
-        rf"(?:{alternation(markers)})\s*(?:{copula})?\s*[“「『\"《]?(?P<alias>[^”」』\"》)）]{{1,20}}?)[”」』\"》]?\s*[)）]"
+        r"[（(]\s*(?:(?P<inner>[^（()）,，、;；]{1,40}?)\s*[,，、;；]\s*)?"
+        rf"(?:{alternation(markers)})\s*(?:{copula})?\s*[“「『\"《]?(?P<alias>[^”」』\"》)）,，;；]{{1,20}}?)[”」』\"》]?"
+        r"\s*(?:[,，;；、][^()（）]{0,12})?[)）]"
     )
     latin_only = re.compile(r"[（(]\s*(?P<latin>[A-Z][A-Za-z0-9 .&\-]{1,40}?)\s*[)）]")
     return defined, latin_only

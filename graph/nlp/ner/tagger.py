@@ -172,9 +172,7 @@ class NERModelComponent:
 
     def _annotate(self, docs: list[Doc]) -> list[Doc]:
         if self.model is None:
-            for doc in docs:
-                doc.spans[SPAN_KEY] = []
-            return docs
+            return docs  # no key at all: "the model did not run", which the merge tells from "found nothing"
         texts = [doc._.norm_text or doc.text for doc in docs]
         for doc, preds in zip(docs, self.model.predict(texts), strict=True):
             split_at(doc, [x for s, e, _, _ in preds for x in (s, e)])
