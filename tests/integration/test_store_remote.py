@@ -43,6 +43,17 @@ def _post(url: str, body: str, content_type: str) -> int:
         return int(resp.status)
 
 
+def stop_server(proc: subprocess.Popen, log, grace: float) -> None:
+    """Stop a server started by a fixture: politely, then by force if it takes longer than *grace* seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+    log.close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server on a free loopback port; its base URL."""
@@ -70,13 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
+        stop_server(proc, log, grace=10)
 
 
 @pytest.fixture()

@@ -33,6 +33,7 @@ from graph.store.remote import PROJECT_GRAPHS, STAGING_PREFIX, RemoteStore
 from graph.store.skolem import GENID
 from graph.store.sparql import QueryError, named_queries
 from graph.vocab import ENTITY_GRAPH, KGDOC, ONTOLOGY_GRAPH, sparql_prefixes
+from tests.integration.test_store_remote import stop_server
 
 TEXTS = [
     "騰訊與招商銀行達成合作。",
@@ -124,13 +125,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run([isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={sql}"], check=True, capture_output=True, timeout=60)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
+        stop_server(proc, log, grace=30)
 
 
 @pytest.fixture()
