@@ -13,7 +13,7 @@ import re
 from rdflib import URIRef
 
 from graph.nlp.entities.candidates import Candidate, local_name
-from graph.nlp.entities.rules import EntityRules
+from graph.nlp.entities.rules import LATIN_NAME, EntityRules
 from graph.nlp.entities.text import DocText
 from graph.script import normalize
 
@@ -52,7 +52,7 @@ def defined_aliases(view: DocText, chosen: list[Candidate], rules: EntityRules) 
 
 
 def _latin(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9 .&\-]{1,40}", name.strip()))
+    return LATIN_NAME.fullmatch(name.strip()) is not None
 
 
 def document_mentions(view: DocText, chosen: list[Candidate], aliases: dict[str, Candidate], rules: EntityRules,

@@ -188,6 +188,10 @@ class EntityRules:
         return bool(text) and (text[0].isdigit() or text[0] in self.numeral_chars)
 
 
+#: An English name inside a bracket after a Chinese one (its alias).
+LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 .&\-]{1,40}")
+
+
 def alias_regexes(markers: list[str], copulas: list[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """'全名(以下简称「简称」)' and '全名(English Name)': a bracket right after a name that renames it.
 
