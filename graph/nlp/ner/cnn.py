@@ -12,11 +12,11 @@ what a BLAS library does with the shape of a product:
 
 - every sequence is cut off from its neighbours by ``pad`` zero rows, one per window layer,
   so no row of one sequence can reach another (thinc pads the same way);
-- a matrix product with very few rows (or a very small one) takes a different kernel, whose
-  rounding differs in the last bit.  The input layer therefore runs each *group* of sequences
-  (the sequences the caller would have run alone: one document's pieces) in one product if the
-  group is tiny, and all other groups together; the output layer runs per sequence, as it always
-  has.  The hidden layers always have at least ``2 * pad + 1`` rows.
+- how a BLAS library rounds a row of a product depends on the product's number of rows and on the
+  row's place in it (it picks kernels and tiles by shape: on an AVX-512 machine a row rounded
+  differently 44 rows into a product than at its start).  Every product therefore has exactly
+  :data:`PRODUCT_ROWS` rows, and every sequence has a slot of whole blocks to itself, so each of its
+  rows is computed in a product of the same shape at the same place whatever else is in the batch.
 """
 
 from __future__ import annotations
@@ -30,8 +30,18 @@ from threadpoolctl import ThreadpoolController
 
 from graph.nlp.ner.charfeatures import doc_features
 
-#: Input-layer products up to this many rows are run group by group (see the module docstring).
-SMALL_PRODUCT_ROWS = 3
+#: Every matrix product runs in blocks of exactly this many rows, and every sequence starts a block
+#: (see the module docstring).  On 3,000 FinRE sentences the forward pass ran 23.7k chars/s with 32,
+#: 23.1k with 16 and 21.3k with 64 (more padding); one product over the whole batch ran 35k, but rounded
+#: a row differently by what else was in the batch.
+PRODUCT_ROWS = 32
+
+
+def _product(X: numpy.ndarray, Wt: numpy.ndarray) -> numpy.ndarray:
+    """``X @ Wt`` as a stack of products of PRODUCT_ROWS rows each (X has whole blocks:
+    :meth:`NumpyTagger._layout`); numpy runs the stack's products one by one, each of the same shape."""
+    k, n = Wt.shape
+    return numpy.matmul(X.reshape(-1, PRODUCT_ROWS, k), Wt).reshape(-1, n)
 
 
 def _layers(model: Model, name: str) -> list[Model]:
@@ -78,54 +88,50 @@ class NumpyTagger:
             return self._run(groups)
 
     def _run(self, groups: Sequence[Sequence[Doc]]) -> list[list[numpy.ndarray]]:
-        feats = [[self._ids(d) for d in group] for group in groups]
-        first = self._input_layer(feats)
-        lengths = [len(x) for group in first for x in group]
-        flat, starts = self._padded([x for group in first for x in group], lengths)
-        window = numpy.zeros((len(flat), 3 * self.width), dtype="f")
+        seqs = [self._ids(d) for group in groups for d in group]
+        lengths = [len(x) for x in seqs]
+        starts, rows = self._layout(lengths)
+        flat = self._input_layer(seqs, starts, rows)
+        window = numpy.zeros((rows, 3 * self.width), dtype="f")
         for k in range(1, len(self.dense)):
             flat += self._maxout_norm(self._window(flat, window), k)
-        logits = iter([flat[s : s + n] @ self.out_w.T + self.out_b for s, n in zip(starts, lengths, strict=True)])
+        scores = _product(flat, self.out_w.T)
+        scores += self.out_b
+        logits = iter([scores[s : s + n] for s, n in zip(starts, lengths, strict=True)])
         return [[next(logits) for _ in group] for group in groups]
 
     def _ids(self, doc: Doc) -> numpy.ndarray:
         return numpy.asarray(doc_features(doc), dtype="uint64").reshape(-1, len(self.tables))
 
-    def _input_layer(self, feats: list[list[numpy.ndarray]]) -> list[list[numpy.ndarray]]:
-        """The embedding and first maxout: tiny groups one product each, the rest in one product."""
-        out: list[list[numpy.ndarray]] = [[] for _ in feats]
-        big = [g for g, group in enumerate(feats) if sum(len(f) for f in group) > SMALL_PRODUCT_ROWS]
-        small = [[g] for g in sorted(set(range(len(feats))) - set(big))]
-        for members in ([big] if big else []) + small:
-            docs = [f for g in members for f in feats[g]]
-            X = self._first(numpy.concatenate(docs) if docs else numpy.zeros((0, len(self.tables)), dtype="uint64"))
-            parts = iter(numpy.split(X, numpy.cumsum([len(f) for f in docs])[:-1]) if docs else [])
-            for g in members:
-                out[g] = [next(parts) for _ in feats[g]]
-        return out
+    def _layout(self, lengths: list[int]) -> tuple[list[int], int]:
+        """Where each sequence starts in the padded matrix, and its number of rows.
 
-    def _first(self, ids: numpy.ndarray) -> numpy.ndarray:
-        ops = self.ops
-        if len(ids):
-            emb = [ops.gather_add(E, ops.hash(ops.as_contig(ids[:, i]), seed) % E.shape[0])
-                   for i, (E, seed) in enumerate(self.tables)]
-        else:
-            emb = [numpy.zeros((0, E.shape[1]), dtype="f") for E, _ in self.tables]
-        return self._maxout_norm(numpy.hstack(emb), 0)
-
-    def _padded(self, parts: list[numpy.ndarray], lengths: list[int]) -> tuple[numpy.ndarray, list[int]]:
-        """thinc's ``ops.flatten(parts, pad)``, and where each part starts in it."""
-        pad = self.pad
-        nonempty = [n for n in lengths if n]
-        flat = numpy.zeros((sum(nonempty) + pad * (len(nonempty) + 1), self.width), dtype="f")
-        starts = []
-        pos = pad
-        for x, n in zip(parts, lengths, strict=True):
-            starts.append(pos)
+        Each sequence has a slot of its own that starts at a multiple of PRODUCT_ROWS: ``pad`` zero
+        rows, the sequence, and zero rows up to the next multiple (at least ``pad``), so that no row
+        of one sequence reaches another, as with thinc's ``ops.flatten(parts, pad)``, and every row of
+        a sequence (and of the padding around it) has the same place in its product whatever else is
+        in the batch.  An empty sequence takes no slot.
+        """
+        pad, starts, pos = self.pad, [], 0
+        for n in lengths:
+            starts.append(pos + pad)
             if n:
-                flat[pos : pos + n] = x
-                pos += n + pad
-        return flat, starts
+                pos += -(-(2 * pad + n) // PRODUCT_ROWS) * PRODUCT_ROWS
+        return starts, pos
+
+    def _input_layer(self, seqs: list[numpy.ndarray], starts: list[int], rows: int) -> numpy.ndarray:
+        """The embedding and first maxout of every sequence, in its slot; the padding rows stay zero."""
+        ops, n_in = self.ops, sum(E.shape[1] for E, _ in self.tables)
+        ids = numpy.concatenate(seqs) if seqs else numpy.zeros((0, len(self.tables)), dtype="uint64")
+        X = numpy.zeros((rows, n_in), dtype="f")
+        where = numpy.concatenate([numpy.arange(s, s + len(x)) for s, x in zip(starts, seqs, strict=True)]) if seqs else []
+        if len(ids):
+            X[where] = numpy.hstack([ops.gather_add(E, ops.hash(ops.as_contig(ids[:, i]), seed) % E.shape[0])
+                                     for i, (E, seed) in enumerate(self.tables)])
+        first = self._maxout_norm(X, 0)
+        out = numpy.zeros((rows, self.width), dtype="f")
+        out[where] = first[where]
+        return out
 
     @staticmethod
     def _window(flat: numpy.ndarray, out: numpy.ndarray) -> numpy.ndarray:
@@ -144,7 +150,7 @@ class NumpyTagger:
         """Maxout then layer norm, each step the same float32 operation as thinc's, done in place."""
         W, b = self.dense[k]
         n_out, n_pieces, n_in = W.shape
-        Y = X @ W.reshape(n_out * n_pieces, n_in).T
+        Y = _product(X, W.reshape(n_out * n_pieces, n_in).T)
         Y += b.reshape(-1)
         Y3 = Y.reshape(len(X), n_out, n_pieces)
         # max over the pieces, one piece at a time: exact, and far faster than a reduction over an axis of 3
