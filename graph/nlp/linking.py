@@ -22,6 +22,7 @@ from graph.nlp import extensions  # noqa: F401  (registers doc._ / span._ attrib
 from graph.nlp.kb import KnowledgeBase, load_kb
 from graph.nlp.lexicon import longest_first
 from graph.nlp.patterns import load_patterns, load_suffixes
+from graph.nlp.segment import stock_tokenizer
 from graph.rdf.ontology import load_ontology
 from graph.script import normalize, to_simplified, to_traditional
 from graph.vocab import KG, KGID, SCHEMA, digest, slugify
@@ -67,11 +68,9 @@ def english_name(name: str, cls: URIRef, suffix_en: dict[str, str]) -> str:
         if simp.endswith(suf) and len(simp) > len(suf):
             simp, tail = simp[: -len(suf)], en
             break
-    import jieba
-
     # Without HMM, unknown names fall apart into single characters; pair those up (甲乙丙丁 → 甲乙 丙丁).
     words: list[str] = []
-    for w in (w for w in jieba.cut(simp, HMM=False) if w.strip()):
+    for w in (w for w in stock_tokenizer().cut(simp, HMM=False) if w.strip()):
         if len(w) == 1 and not w.isascii() and words and len(words[-1]) == 1 and not words[-1].isascii():
             words[-1] += w
         else:

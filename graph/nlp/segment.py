@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 import jieba.posseg
@@ -25,6 +26,19 @@ from graph.nlp.patterns import load_patterns
 from graph.script import to_simplified
 
 jieba.setLogLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def stock_tokenizer() -> jieba.Tokenizer:
+    """jieba with its stock dictionary only, shared by every model feature that reads jieba words
+    (the NER's word positions, the relation classifier's words, English names from pinyin words).
+
+    The models were trained on these words, so words a program adds to ``jieba.dt`` must not reach
+    them; and one copy, not one per component, because each costs about 68 MB of memory.
+    """
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
 
 _NUM = re.compile(r"\d[0-9.,%]*")
 

@@ -30,11 +30,13 @@ import pyoxigraph as ox
 
 #: A batch closes at this many documents or bytes of TriG, whichever comes first.  Larger batches cost
 #: less CPU per quad (7,000 documents: 17.0 s of CPU in batches of 32, 13.7 s of 64, 11.6 s of 100,
-#: 9.6 s of 250, against 20.4 s for one transaction each) and more memory while the loader sorts them
-#: (+57 MB at 250, +94 MB at 500; a 1k-document build peaked 20 MB lower with 128 than with 256, and
-#: a 10k-document build, whose peak is the extraction's plus the store's, needs the lower figure).
-BATCH_DOCS = 64
-BATCH_BYTES = 2 << 20
+#: 9.6 s of 250, against 20.4 s for one transaction each), mostly in RocksDB's background compaction,
+#: which merges every ingested file into the levels below.  That CPU is what two extraction workers
+#: compete with on a 2-core machine: 3,000 documents with 2 workers took 10.2 s of the writer process's
+#: CPU in batches of 64 (2 MB), 7.9 s of 128 (4 MB) and 6.2 s of 256 (8 MB).  Memory pays while the
+#: loader sorts a batch: a 10k-document build peaked at 980 MB with 128 and 986 MB with 256.
+BATCH_DOCS = 256
+BATCH_BYTES = 8 << 20
 #: The first batch closes at this many documents and each next one may be twice as large, up to
 #: BATCH_DOCS, so the first documents of a build are in the store (and readable) early.
 FIRST_BATCH_DOCS = 8

@@ -125,7 +125,7 @@ def test_features_depend_on_direction():
 
 def test_words_are_jiebas_words_block_by_block():
     """The block memo must give jieba's own segmentation of the whole string."""
-    jieba_words = relfeatures._tokenizer().lcut
+    jieba_words = relfeatures.stock_tokenizer().lcut
     samples = ["", " ", "甲公司收购了乙公司。", "甲公司收购了乙公司。", "ab公司0年以0.0亿元收购了0%股权，并于0月上市",
                "2018年 A股 IPO-计划 c++ & 甲乙\n\r\n丙丁", "。。，、", "甲公司收购"]
     for text in samples + [s[:k] for s in samples for k in range(len(s))]:

@@ -20,16 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import jieba
 from spacy.strings import hash_string
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import HashEmbed, Maxout, Model, chain, concatenate, list2ragged, ragged2list, with_array
 from thinc.types import Floats2d, Ints2d
 
+from graph.nlp.segment import stock_tokenizer
+
 N_FEATURES = 5
 _DIGIT = re.compile(r"\d")
-jieba.setLogLevel(60)
 
 
 def _fold(ch: str) -> str:
@@ -41,7 +41,7 @@ def _fold(ch: str) -> str:
 def word_positions(text: str) -> list[tuple[str, str]]:
     """(position tag, word) for every character of *text*, from jieba's segmentation."""
     out: list[tuple[str, str]] = []
-    for word in jieba.cut(text, HMM=True):
+    for word in stock_tokenizer().cut(text, HMM=True):
         n = len(word)
         w = _DIGIT.sub("0", word)
         size = str(min(n, 5))

@@ -15,8 +15,8 @@ are strings (the model's vocabulary maps them to weights):
 - distance between them (bucketed);
 - character 1–3-grams of the text between them, with and without the order;
 - its first and last characters and, when short, the whole of it;
-- jieba words between them (own tokenizer with jieba's stock dictionary, so user words
-  added elsewhere in the process do not change the features);
+- jieba words between them (:func:`graph.nlp.segment.stock_tokenizer`: jieba's stock dictionary,
+  so words added elsewhere in the process do not change the features);
 - 1–3 characters left and right of each mention, and the word next to each;
 - the last one and two characters of each mention (its suffix type: 银行, 集团, 证券 …) and
   their pair;
@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from graph.nlp.segment import stock_tokenizer
 from graph.script import to_simplified
 
 HEAD_MARK = "\u2460"  # ①
@@ -82,18 +83,6 @@ def map_span(index: list[int], span: tuple[int, int]) -> tuple[int, int]:
     return index[s], index[e - 1] + 1
 
 
-@lru_cache(maxsize=1)
-def _tokenizer():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
-
 def _blocks() -> re.Pattern[str]:
     """jieba's own block pattern: it segments each run of it on its own, and the rest char by char.
 
@@ -113,7 +102,7 @@ def _block_words(block: str) -> list[str]:
     if got is None:
         if len(_BLOCK_WORDS) > 50_000:
             _BLOCK_WORDS.clear()
-        got = _BLOCK_WORDS[block] = [w for w in _tokenizer().lcut(block, HMM=False) if w.strip()]
+        got = _BLOCK_WORDS[block] = [w for w in stock_tokenizer().lcut(block, HMM=False) if w.strip()]
     return got
 
 
