@@ -115,3 +115,24 @@ def test_ontology_keeps_no_trigger_words():
 
     onto = load_ontology()
     assert not list(onto.graph.subjects(KG.trigger, None))
+
+
+def test_a_stake_in_a_company_is_held_by_the_name_before_suo_chi(run):
+    """'甲所持乙 30% 股權' is a stake in 乙 held by 甲, never 乙 holding shares of the sentence's first company."""
+    r = rels(run("中國平安以10億元收購招商銀行所持星河金融科技有限公司30%的股權。"))
+    assert ("招商銀行", "shareholderOf", "星河金融科技有限公司") in r
+    assert ("星河金融科技有限公司", "shareholderOf", "中國平安") not in r
+    bare = rels(run("中國平安以10億元收購星河金融科技有限公司30%的股權。"))
+    assert ("星河金融科技有限公司", "shareholderOf", "中國平安") not in bare
+
+
+def test_shareholders_listed_with_their_figures_still_hold_the_first_company(run):
+    r = rels(run("星河金融科技有限公司的股東中，招商銀行持股30%，騰訊持股20%。"))
+    assert ("招商銀行", "shareholderOf", "星河金融科技有限公司") in r
+    assert ("騰訊", "shareholderOf", "星河金融科技有限公司") in r
+
+
+def test_a_trigger_that_starts_a_noun_is_not_a_verb(run):
+    """控股股東 / 控股子公司: 控股 is not the verb 'holds a controlling stake in' there."""
+    r = rels(run("招商銀行控股股東中國平安昨日發布公告。"))
+    assert ("招商銀行", "shareholderOf", "中國平安") not in r

@@ -43,7 +43,12 @@ def for_client(s: Sentence, rule: Rule, hit: Hit) -> None:
 
 @sentence_form("stake")
 def stake(s: Sentence, rule: Rule) -> None:
-    """In a sentence about equity, 'Org 10%' lists shareholders of the sentence's first organisation."""
+    """In a sentence about equity, 'Org 10%' lists shareholders of the sentence's first organisation.
+
+    'Org 10%(的)股權' with no holding verb is the other way round: a stake *in* Org (收購乙公司30%股權),
+    held by the organisation before 所持/持有 when the text names one (甲所持乙公司30%股權), else by no
+    one the sentence says.  On FinRE train, reading every 'Org 10%' as a shareholder was right 4% of the time.
+    """
     text = s.norm[s.sent.start_char : s.sent.end_char]
     if not any(w in text for w in rule["words"]):
         return
@@ -52,10 +57,28 @@ def stake(s: Sentence, rule: Rule) -> None:
         return
     topic = orgs[0]
     figure = _compiled(rule["figure_pattern"])
+    stake_in = _compiled(_alternation(rule["stake_in"]))
     for e in orgs[1:]:
-        after = s.norm[e.end_char : e.end_char + 12]
-        if figure.match(after) and e.kb_id_ != topic.kb_id_:
-            s.emit(e, topic, rule, rule["label"], confidence(rule))
+        after = s.norm[e.end_char : e.end_char + 16]
+        m = figure.match(after)
+        if not m or e.kb_id_ == topic.kb_id_:
+            continue
+        if m.group("verb") is None and stake_in.match(after, m.end()):
+            holder = _holder(s, orgs, e, rule["holder_markers"])
+            if holder is not None and holder.kb_id_ != e.kb_id_:
+                s.emit(holder, e, rule, rule["label"], confidence(rule))
+            continue
+        s.emit(e, topic, rule, rule["label"], confidence(rule))
+
+
+def _holder(s: Sentence, orgs: list[Span], e: Span, markers: list[str]) -> Span | None:
+    """The organisation right before 所持/持有 right before *e*, if there is one."""
+    before = s.norm[: e.start_char]
+    for marker in sorted(markers, key=len, reverse=True):
+        if before.endswith(marker):
+            end = e.start_char - len(marker)
+            return next((o for o in orgs if o.end_char == end), None)
+    return None
 
 
 @sentence_form("client_list")
