@@ -70,6 +70,24 @@ def test_acquisition_roles_amount_and_asset(ev):
     assert ("华宇科技股份有限公司", "acquires", "星辰数据有限公司") in rels(doc)
 
 
+@pytest.mark.parametrize("text", [
+    "华宇科技股份有限公司收购辰光集团有限公司持有的星辰数据有限公司70%股权。",
+    "华宇科技股份有限公司向辰光集团有限公司定向增发收购其持有的星辰数据有限公司70%股权。",
+], ids=["seller-before-chiyou", "share-subscriber"])
+def test_acquisition_of_a_stake_another_company_holds_targets_the_company_held(ev, text):
+    """收購 A 持有的 B 股權: B is the target, never A, the seller; 向 A 增發 makes A a subscriber, not the acquirer."""
+    doc = ev(text)
+    (a,) = frames(doc, "acquisition")
+    assert role(doc, a, "acquirer") == ["华宇科技股份有限公司"]
+    assert role(doc, a, "target") == ["星辰数据有限公司"]
+
+
+def test_acquisition_target_is_in_the_triggers_clause(ev):
+    """收購 used as a noun (收購完成後, …) does not reach a company named in the next clause."""
+    doc = ev("华宇科技股份有限公司表示，收购完成后，星辰数据有限公司将扩大在华东的业务。")
+    assert not [a for a in frames(doc, "acquisition") if role(doc, a, "target") == ["星辰数据有限公司"]]
+
+
 def test_passive_acquisition_reverses_roles_traditional(ev):
     doc = ev("星辰數據有限公司被華宇科技股份有限公司收購。")
     (a,) = frames(doc, "acquisition")

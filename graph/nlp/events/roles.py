@@ -152,6 +152,8 @@ class RoleFiller:
         doc, norm, pos, end = site.doc, site.norm, site.pos, site.end
         cands = [e for e in near if e.kb_id_ not in used and self._fits(doc, e, spec) and self._near_words(norm, e, spec)
                  and not self._excluded(norm, e, spec)]
+        if spec.get("same_clause"):
+            cands = [e for e in cands if self._plain(norm[e.end_char : pos] if e.end_char <= pos else norm[end : e.start_char])]
         side = spec.get("side", "any")
         if side == "before":
             cands = [e for e in cands if e.end_char <= pos]
