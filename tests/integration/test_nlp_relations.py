@@ -136,3 +136,11 @@ def test_a_trigger_that_starts_a_noun_is_not_a_verb(run):
     """控股股東 / 控股子公司: 控股 is not the verb 'holds a controlling stake in' there."""
     r = rels(run("招商銀行控股股東中國平安昨日發布公告。"))
     assert ("招商銀行", "shareholderOf", "中國平安") not in r
+
+
+def test_transferring_a_stake_in_a_company_reduces_the_stake_in_it(run):
+    """轉讓乙公司30%股權: 乙 is the company whose shares move, not the one they move to."""
+    r = rels(run("招商銀行擬轉讓星河金融科技有限公司30%的股權。"))
+    assert ("招商銀行", "reducesStakeIn", "星河金融科技有限公司") in r
+    assert ("招商銀行", "transfersStakeTo", "星河金融科技有限公司") not in r
+    assert ("招商銀行", "transfersStakeTo", "騰訊") in rels(run("招商銀行將所持股份轉讓給騰訊。"))

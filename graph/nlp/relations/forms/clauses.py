@@ -6,6 +6,9 @@ markers…) are in the ``forms`` section of relations.yaml, merged into each rul
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from spacy.tokens import Span
 
 from graph.nlp.relations.forms.base import Hit, Rule, trigger_form
@@ -16,6 +19,21 @@ def _pairs(s: Sentence, heads: list[Span], tails: list[Span], rule: Rule, hit: H
     for a in heads:
         for b in tails:
             s.emit(a, b, rule, hit.trigger, conf)
+
+
+@lru_cache(maxsize=16)
+def _stake_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """乙公司 (的)(30%)(的)股權 right after the object: shares *of* the object change hands."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"的?\s*(?:\d+(?:\.\d+)?\s*[%％]|[\d.]+\s*[万亿]?股)?\s*的?(?:{alternatives})")
+
+
+def _object_rule(s: Sentence, rule: Rule, b: Span) -> Rule:
+    """The rule to emit with for object *b*: ``stake_object`` when a stake in *b* is what the clause moves."""
+    stake = rule.get("stake_object")
+    if stake and _stake_pattern(tuple(stake["words"])).match(s.norm, b.end_char):
+        return {"form": rule["form"], "properties": stake["properties"], "confidence": rule.get("confidence")}
+    return rule
 
 
 def _object_before(s: Sentence, rule: Rule, hit: Hit) -> None:
@@ -90,7 +108,7 @@ def _subject_object(s: Sentence, rule: Rule, hit: Hit, found: tuple[list[Span], 
     also_rule = {"form": rule["form"], "properties": also["properties"]} if also else None
     for a in subj:
         for b in obj:
-            s.emit(a, b, rule, hit.trigger, conf * (0.9**breaks))
+            s.emit(a, b, _object_rule(s, rule, b), hit.trigger, conf * (0.9**breaks))
             if also_rule and any(w in s.norm[hit.end : obj[0].start_char] for w in also["between"]):
                 # A 成立 … 子公司 B: B is also A's subsidiary
                 s.emit(b, a, also_rule, hit.trigger, conf * float(also.get("factor", 1.0)))
