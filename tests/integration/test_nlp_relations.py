@@ -144,3 +144,11 @@ def test_transferring_a_stake_in_a_company_reduces_the_stake_in_it(run):
     assert ("招商銀行", "reducesStakeIn", "星河金融科技有限公司") in r
     assert ("招商銀行", "transfersStakeTo", "星河金融科技有限公司") not in r
     assert ("招商銀行", "transfersStakeTo", "騰訊") in rels(run("招商銀行將所持股份轉讓給騰訊。"))
+
+
+def test_a_quoted_trigger_is_a_rating_not_a_trade(run):
+    """給予乙“增持”評級 / 評級由“減持”上調: an analyst's rating; nobody bought or sold shares."""
+    for text in ("中信證券給予招商銀行“增持”評級。", "騰訊的評級被中信證券由「減持」上調至中性。"):
+        doc = run(text)
+        assert not [r for r in doc._.relations if r.prop in (KG.increasesStakeIn, KG.reducesStakeIn)], text
+        assert not [e for e in doc._.events or [] if e.type.startswith("shareholding")], text

@@ -59,6 +59,7 @@ class RelationExtractor:
             speech=set(ep["speech_verbs"]),
         )
         self.nominal_heads = tuple(p["nominal_heads"])
+        self.quotes = [(o, c) for o, c in p.get("quotes", [])]
         self.resign_words = tuple(p.get("resignation_triggers", []))
         self.rules = load_rules(patterns)
         self.forms: dict[int, Form] = {id(r): form_of(r, i, patterns) for i, r in enumerate(self.rules)}
@@ -100,6 +101,8 @@ class RelationExtractor:
                 continue
             if norm.startswith(self.nominal_heads, pos + len(trigger)):
                 continue  # 開發平台, 發布會: the trigger is part of a noun here
+            if any(norm.endswith(o, 0, pos) and norm.startswith(c, pos + len(trigger)) for o, c in self.quotes):
+                continue  # “減持”: the word itself (a rating), not the act
             key = (pos, rule["form"] + ",".join(rule["properties"]))
             if any(k[1] == key[1] and k[0] <= pos < k[0] + 4 for k in seen_pos):
                 continue
