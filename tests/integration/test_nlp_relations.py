@@ -152,3 +152,11 @@ def test_a_quoted_trigger_is_a_rating_not_a_trade(run):
         doc = run(text)
         assert not [r for r in doc._.relations if r.prop in (KG.increasesStakeIn, KG.reducesStakeIn)], text
         assert not [e for e in doc._.events or [] if e.type.startswith("shareholding")], text
+
+
+def test_buying_a_companys_business_buys_its_assets(run):
+    """收購乙公司的部分業務: the assets of 乙 change hands, not 乙 itself."""
+    r = [x for x in run("招商銀行宣布收購星河金融科技有限公司的支付業務。")._.relations if x.extractor == "svo:收購"]
+    assert [x.prop for x in r] == [KG.buysAssetsOf]
+    whole = [x for x in run("招商銀行宣布收購星河金融科技有限公司。")._.relations if x.extractor == "svo:收購"]
+    assert [x.prop for x in whole] == [KG.acquires]

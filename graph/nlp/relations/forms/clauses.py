@@ -22,17 +22,16 @@ def _pairs(s: Sentence, heads: list[Span], tails: list[Span], rule: Rule, hit: H
 
 
 @lru_cache(maxsize=16)
-def _stake_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """乙公司 (的)(30%)(的)股權 right after the object: shares *of* the object change hands."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"的?\s*(?:\d+(?:\.\d+)?\s*[%％]|[\d.]+\s*[万亿]?股)?\s*的?(?:{alternatives})")
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _object_rule(s: Sentence, rule: Rule, b: Span) -> Rule:
-    """The rule to emit with for object *b*: ``stake_object`` when a stake in *b* is what the clause moves."""
-    stake = rule.get("stake_object")
-    if stake and _stake_pattern(tuple(stake["words"])).match(s.norm, b.end_char):
-        return {"form": rule["form"], "properties": stake["properties"], "confidence": rule.get("confidence")}
+    """The rule to emit with for object *b*: ``owner_object`` when what the clause moves is *b*'s
+    (转让乙公司30%股权, 收购乙公司的部分资产), not *b* itself."""
+    owner = rule.get("owner_object")
+    if owner and _compiled(owner["after"]).match(s.norm, b.end_char):
+        return {"form": rule["form"], "properties": owner["properties"], "confidence": rule.get("confidence")}
     return rule
 
 
