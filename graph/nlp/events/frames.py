@@ -267,6 +267,7 @@ class EventExtractor:
                 members = {i for v in ev.roles.values() for i in v}
                 rels = [r for r in rels if not (r.prop in retract and r.sent_start == ev.sent_start
                                                 and r.head in members and r.tail in members)]
+            yields = {KG[n] for n in fr.get("yields_to", [])}
             for head_role, prop_name, tail_role in triples:
                 prop = KG[prop_name]
                 if prop not in self.onto.properties:
@@ -277,6 +278,8 @@ class EventExtractor:
                             continue
                         if any(r.key == (h, prop, t) and r.sent_start == ev.sent_start for r in rels):
                             continue  # already read by another layer: one claim per sentence
+                        if any(r.prop in yields and (r.head, r.tail) == (h, t) and r.sent_start == ev.sent_start for r in rels):
+                            continue  # another layer read what changed hands more precisely (收购乙的业务: buysAssetsOf)
                         role = ev.texts.get("position") if prop == KG.holdsPosition else None
                         rels.append(Relation(h, prop, t, ev.sent_start, ev.sent_end, ev.confidence, ev.trigger, ev.extractor, role,
                                              (ev.spans.get(h, (ev.trigger_start, ev.trigger_start)),
