@@ -15,8 +15,10 @@ Two kinds of forms:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
@@ -25,6 +27,12 @@ if TYPE_CHECKING:
     from graph.nlp.relations.forms.context import Sentence
 
 Rule = dict[str, Any]
+
+
+@lru_cache(maxsize=64)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A rule's regular expression (from relations.yaml), compiled once for every sentence."""
+    return re.compile(pattern)
 
 
 @dataclass

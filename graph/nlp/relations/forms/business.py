@@ -7,18 +7,12 @@ Most of these are sentence forms (no trigger word): a word that puts the sentenc
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from spacy.tokens import Span
 
-from graph.nlp.relations.forms.base import Hit, Rule, sentence_form, trigger_form
+from graph.nlp.relations.forms.base import Hit, Rule, compiled, sentence_form, trigger_form
 from graph.nlp.relations.forms.context import Sentence, confidence
 from graph.vocab import KG
-
-
-@lru_cache(maxsize=32)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def _alternation(words: list[str]) -> str:
@@ -56,8 +50,8 @@ def stake(s: Sentence, rule: Rule) -> None:
     if len(orgs) < 2:
         return
     topic = orgs[0]
-    figure = _compiled(rule["figure_pattern"])
-    stake_in = _compiled(_alternation(rule["stake_in"]))
+    figure = compiled(rule["figure_pattern"])
+    stake_in = compiled(_alternation(rule["stake_in"]))
     for e in orgs[1:]:
         after = s.norm[e.end_char : e.end_char + 16]
         m = figure.match(after)
@@ -112,7 +106,7 @@ def advisor(s: Sentence, rule: Rule) -> None:
     topic = s.topic()
     if topic is None:
         return
-    verb = _compiled(r"\s*" + _alternation(rule["modals"]) + r"?\s*" + _alternation(rule["verbs"]))
+    verb = compiled(r"\s*" + _alternation(rule["modals"]) + r"?\s*" + _alternation(rule["verbs"]))
     for g in s.groups:
         start = g[-1].end_char
         after = s.norm[start : start + 30]
@@ -151,7 +145,7 @@ def _previous_sentence_orgs(s: Sentence) -> list[Span]:
 def pronoun(s: Sentence, rule: Rule) -> None:
     """'其 Product' (and the products listed with it): the topic organisation develops them."""
     lo = s.sent.start_char
-    for m in _compiled(_alternation(rule["words"])).finditer(s.norm[lo : s.sent.end_char]):
+    for m in compiled(_alternation(rule["words"])).finditer(s.norm[lo : s.sent.end_char]):
         k = lo + m.start()
         prods = [e for e in s.ents if k < e.start_char <= k + 10 and s.is_a(e, KG.Product)
                  and not s.has_break(s.norm[k : e.start_char])]

@@ -6,12 +6,9 @@ markers…) are in the ``forms`` section of relations.yaml, merged into each rul
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from spacy.tokens import Span
 
-from graph.nlp.relations.forms.base import Hit, Rule, trigger_form
+from graph.nlp.relations.forms.base import Hit, Rule, compiled, trigger_form
 from graph.nlp.relations.forms.context import Sentence, confidence
 
 
@@ -21,16 +18,11 @@ def _pairs(s: Sentence, heads: list[Span], tails: list[Span], rule: Rule, hit: H
             s.emit(a, b, rule, hit.trigger, conf)
 
 
-@lru_cache(maxsize=16)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def _object_rule(s: Sentence, rule: Rule, b: Span) -> Rule:
     """The rule to emit with for object *b*: ``owner_object`` when what the clause moves is *b*'s
     (转让乙公司30%股权, 收购乙公司的部分资产), not *b* itself."""
     owner = rule.get("owner_object")
-    if owner and _compiled(owner["after"]).match(s.norm, b.end_char):
+    if owner and compiled(owner["after"]).match(s.norm, b.end_char):
         return {"form": rule["form"], "properties": owner["properties"], "confidence": rule.get("confidence")}
     return rule
 
