@@ -59,3 +59,8 @@ def test_each_layer_writes_its_candidates_to_a_span_group(run):
     assert all(s.id_.startswith("pattern:") for s in patterns)  # the rule that proposed it
     assert list(doc.spans["model_names"]) == []  # the rules-only pipeline runs no model
     assert {e.text for e in doc.ents} >= {"招商銀行", "星河證券", "張明遠"}
+
+
+def test_the_big_four_banks_is_a_description_not_a_name(run):
+    doc = run("客戶把房貸從四大銀行轉到了其他機構，各大銀行紛紛回應。")
+    assert not [e.text for e in doc.ents if e.text.endswith("銀行")]

@@ -197,3 +197,25 @@ def test_a_custom_merge_is_taken_from_the_config():
     doc = nlp("星河證券董事長張明遠表示。")
     assert list(doc.ents) == []
     assert {s.text for s in doc.spans["pattern_names"]} >= {"星河證券", "張明遠"}
+
+
+def test_rule_organisation_adding_only_a_verb_like_ending_loses():
+    model = Candidate(0, 4, "Company", "model:ner", 40, None, 0.95)
+    rule = Candidate(0, 6, "InvestmentFirm", "pattern:org:投资", 60, None, 0.75)
+    assert overridden(rule, model, frozenset({"投资"}))
+    assert not overridden(rule, model)  # without the ending marked verb-like it extends the name
+
+
+def test_organisation_followed_by_invest_keeps_its_name_and_the_verb_stays_a_verb(nlp):
+    doc = _run_with_model_spans(nlp, "由林達集團投資開發的海漁廣場開業。", [(1, 5, "ORG", 0.95)])
+    assert [e.text for e in doc.ents][:1] == ["林達集團"]
+
+
+def test_two_names_run_together_are_two_people(nlp):
+    doc = _run_with_model_spans(nlp, "本報訊（記者李蕾張羽飛）有媒體報道。", [(6, 11, "PER", 0.9)])
+    assert [e.text for e in doc.ents if e.label_ == "Person"] == ["李蕾", "張羽飛"]
+
+
+def test_a_transliterated_name_is_one_person(nlp):
+    doc = _run_with_model_spans(nlp, "俄羅斯總統梅德韋傑夫表示支持。", [(5, 10, "PER", 0.9)])
+    assert "梅德韋傑夫" in [e.text for e in doc.ents if e.label_ == "Person"]

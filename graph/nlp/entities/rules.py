@@ -67,6 +67,7 @@ FROM_PATTERNS: dict[str, tuple[str, Callable[..., Any]]] = {
     "appoint": ("appointment_verbs", frozenset),
     "surnames": ("surnames", frozenset),
     "compound_surnames": ("compound_surnames", frozenset),
+    "transliteration_chars": ("transliteration_chars", frozenset),
     "punct": ("punctuation", frozenset),
     "name_joiners": ("name_joiners", frozenset),
     "open_brackets": ("open_brackets", tuple),
@@ -110,6 +111,7 @@ class EntityRules:
     appoint: frozenset[str]
     surnames: frozenset[str]
     compound_surnames: frozenset[str]
+    transliteration_chars: frozenset[str]
     punct: frozenset[str]
     name_joiners: frozenset[str]
     open_brackets: tuple[str, ...]
