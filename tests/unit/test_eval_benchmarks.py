@@ -27,3 +27,19 @@ def test_table_prints_anchor_beside_figure():
     lines = list(benchmarks.format_table(res))
     assert any("93.18" in line and "1.00" in line for line in lines)
     assert any("42.00" in line for line in lines)
+
+
+def test_speed_is_not_read_off_a_cold_first_run():
+    import time as _time
+
+    from graph.eval.benchmarks import chars_per_second
+
+    calls = []
+
+    def slow_first(texts):
+        calls.append(len(texts))
+        _time.sleep(0.3 if len(calls) == 1 else 0.01)
+
+    cps = chars_per_second(slow_first, ["字" * 100] * 10)
+    assert cps > 100 * 10 / 0.1  # the 0.3 s set-up of the first call is not in the figure
+    assert len(calls) == 4  # a warm-up and three timed runs

@@ -219,3 +219,9 @@ def test_two_names_run_together_are_two_people(nlp):
 def test_a_transliterated_name_is_one_person(nlp):
     doc = _run_with_model_spans(nlp, "俄羅斯總統梅德韋傑夫表示支持。", [(5, 10, "PER", 0.9)])
     assert "梅德韋傑夫" in [e.text for e in doc.ents if e.label_ == "Person"]
+
+
+def test_a_model_name_with_a_place_in_brackets_is_kept_and_typed_by_its_inner_ending(nlp):
+    text = "昨日，渣打銀行（香港）有限公司作出公告。"
+    doc = _run_with_model_spans(nlp, text, [(3, 15, "ORG", 0.97)])
+    assert [(e.text, e.label_) for e in doc.ents][:1] == [("渣打銀行（香港）有限公司", "Bank")]

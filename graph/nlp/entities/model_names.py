@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 from graph.nlp.entities.candidates import MODEL_KEY, Candidate, write_group
@@ -9,6 +11,9 @@ from graph.nlp.entities.rules import EntityRules
 from graph.nlp.entities.text import DocText
 from graph.nlp.ner.tagger import SPAN_KEY
 from graph.script import normalize
+
+#: A place in brackets inside a name, (中国) in 花旗银行(中国)有限公司: part of the registered name.
+_QUALIFIER = re.compile(r"[(（][\u4e00-\u9fff]{1,4}[)）](?=.)")
 
 
 class ModelNames:
@@ -31,6 +36,10 @@ class ModelNames:
             for table in (r.org_suffixes, r.model_org_endings):
                 for sfx, sub in table:
                     if name.endswith(sfx) and len(name) > len(sfx):
+                        if sfx in r.company_forms:  # 招商银行股份有限公司, 友利银行(中国)有限公司: a bank
+                            head = _QUALIFIER.sub("", name[: -len(sfx)] + "|").rstrip("|")
+                            sub = next((c for inner, c in r.org_suffixes if inner not in r.company_forms
+                                        and head.endswith(inner) and len(head) > len(inner)), sub)
                         return sub
         return cls
 
@@ -56,7 +65,7 @@ class ModelNames:
                 k += 1
             s = doc[k].idx
             name = normalize(view.text[s:e])
-            if e - s < 2 or name in r.never or name in r.generic or any(c in not_in_name for c in name.strip()):
+            if e - s < 2 or name in r.never or name in r.generic or any(c in not_in_name for c in _QUALIFIER.sub("", name.strip())):
                 continue
             cls = self.model_class(span.label_, name)
             if cls is None:
