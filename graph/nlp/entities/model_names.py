@@ -12,8 +12,9 @@ from graph.nlp.entities.text import DocText
 from graph.nlp.ner.tagger import SPAN_KEY
 from graph.script import normalize
 
-#: A place in brackets inside a name, (中国) in 花旗银行(中国)有限公司: part of the registered name.
-_QUALIFIER = re.compile(r"[(（][\u4e00-\u9fff]{1,4}[)）](?=.)")
+#: A place in brackets, (中国) in 花旗银行(中国)有限公司: part of the registered name when more follows it.
+_PLACE_IN_BRACKETS = re.compile(r"[(（][\u4e00-\u9fff]{1,4}[)）]")
+_QUALIFIER = re.compile(_PLACE_IN_BRACKETS.pattern + "(?=.)")
 
 
 class ModelNames:
@@ -37,9 +38,7 @@ class ModelNames:
                 for sfx, sub in table:
                     if name.endswith(sfx) and len(name) > len(sfx):
                         if sfx in r.company_forms:  # 招商银行股份有限公司, 友利银行(中国)有限公司: a bank
-                            head = _QUALIFIER.sub("", name[: -len(sfx)] + "|").rstrip("|")
-                            sub = next((c for inner, c in r.org_suffixes if inner not in r.company_forms
-                                        and head.endswith(inner) and len(head) > len(inner)), sub)
+                            sub = r.inner_class(_PLACE_IN_BRACKETS.sub("", name[: -len(sfx)]), sub)
                         return sub
         return cls
 

@@ -7,6 +7,8 @@ would take too many ordinary words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from spacy.tokens import Token
 
 from graph.nlp.entities.candidates import Candidate
@@ -42,6 +44,12 @@ def fused_names(r: EntityRules, name: str) -> int | None:
         return None
     cuts = [k for k in (2, 3) if 2 <= len(name) - k <= 3 and person_shaped(r, name[:k]) and person_shaped(r, name[k:])]
     return cuts[0] if len(cuts) == 1 else None
+
+
+def _starts_word(text: str, lengths: Iterable[int]) -> bool:
+    """Does *text* start with a word of jieba's stock dictionary of one of these lengths?"""
+    words = stock_tokenizer().FREQ  # a word's prefixes are there too, with frequency 0
+    return any(words.get(text[:k]) for k in lengths)
 
 
 class PersonNames(RuleSet):
@@ -93,8 +101,7 @@ class PersonNames(RuleSet):
         rest = normalize(text[end : end + 4])
         if any(rest.startswith(w) for w in self.rules.name_stops):
             return end
-        words = stock_tokenizer().FREQ
-        if any(words.get(rest[:k]) for k in (2, 3)):
+        if _starts_word(rest, (2, 3)):
             return end  # 曾坤|报道, 冀岩|上月: a dictionary word starts there
         return end + 1
 
@@ -137,8 +144,7 @@ class PersonNames(RuleSet):
         if not nxt:
             return False
         follow = view.form(nxt[0])
-        words = stock_tokenizer().FREQ
-        return any(words.get(ch + follow[:k]) for k in range(1, min(len(follow), 3) + 1))
+        return _starts_word(ch + follow, range(2, min(len(follow), 3) + 2))
 
     def name_before(self, view: DocText, toks: list[Token], j: int) -> Offsets | None:
         r = self.rules

@@ -186,6 +186,12 @@ class EntityRules:
             for t in toks
         )
 
+    def inner_class(self, head: str, default: str) -> str:
+        """The class an organisation ending inside *head* gives it (<X>消费金融|有限公司, <X>银行|股份有限公司):
+        what precedes a company form is typed by its own ending, if it has one."""
+        return next((cls for inner, cls in self.org_suffixes if inner not in self.company_forms
+                     and head.endswith(inner) and len(head) > len(inner)), default)
+
     def is_digitish(self, text: str) -> bool:
         return bool(text) and (text[0].isdigit() or text[0] in self.numeral_chars)
 

@@ -118,7 +118,7 @@ class SuffixNames:
             return None
         if suffix in r.legal_forms or suffix in r.company_forms:
             # <X>消费金融有限公司 is a consumer-finance company: the inner suffix types it.
-            label = next((cls for inner, cls in r.org_suffixes if inner not in r.company_forms and head.endswith(inner) and len(head) > len(inner)), label)
+            label = r.inner_class(head, label)
         end_char = toks.end_char
         if j + 3 < len(tokens) and tokens[j + 1].text in r.open_brackets and tokens[j + 3].text in r.close_brackets and tokens[j + 2].tag_ in r.bracket_place_pos:
             end_char = tokens[j + 3].idx + 1  # <X>证券(香港)
