@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import spacy
 
 from graph.nlp.ner import tagger
 
@@ -86,3 +87,22 @@ def test_component_pipe_gives_what_calling_it_gives():
 
     assert [spans(d) for d in many] == [spans(d) for d in one]
     assert any(spans(d) for d in one)
+
+
+def test_component_refuses_an_unknown_domain():
+    with pytest.raises(ValueError, match="unknown NER domain"):
+        tagger.NERModelComponent(str(tagger.MODEL_DIR), domain="twitter")
+
+
+def test_component_tags_under_its_domain(model, monkeypatch):
+    seen = []
+    real = model.predict
+
+    def spy(texts, batch_chars=tagger.GROUP_CHARS, domain="cluener"):
+        seen.append(domain)
+        return real(texts, batch_chars, domain)
+
+    comp = tagger.NERModelComponent(str(tagger.MODEL_DIR), domain="msra")
+    monkeypatch.setattr(comp.model, "predict", spy)
+    comp(spacy.blank("zh").make_doc(TEXT_HANS))
+    assert seen == ["msra"]

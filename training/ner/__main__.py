@@ -5,7 +5,8 @@
 Steps: read and map every corpus (training/ner/corpora.py) into DocBins in a
 temporary folder (the data never enters the repo); train training/ner/config.cfg
 with spaCy; ship ``model-best`` (selected on the combined dev splits: CLUENER dev,
-the last 3,000 MSRA train sentences, Resume dev) with a clean config and a meta that
+the last 3,000 MSRA train sentences, Resume dev, each read under its own corpus's
+annotation convention: :mod:`graph.nlp.ner.charfeatures`) with a clean config and a meta that
 names the model, its version, its data and its scores.  ``--max-minutes`` stops the
 loop at a wall-clock budget; the best checkpoint so far is then shipped (and the run
 is not step-reproducible, which the script says).
@@ -31,7 +32,7 @@ from graph.nlp.ner import bioes, charfeatures  # noqa: F401 - registers the arch
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 MODEL_NAME = "cnfinkg_ner"
-MODEL_VERSION = "2.2.0"
+MODEL_VERSION = "3.0.0"
 TRAIN_MIX = {"cluener/train": 2, "msra/train": 1, "resume/train": 1, "duie/train": 1, "finre/train": 1}
 DEV_SPLITS = ("cluener/dev", "msra/dev", "resume/dev")
 
@@ -70,6 +71,7 @@ def to_doc(nlp, sent: Sentence):
             tags[i] = tag
     for tok, tag in zip(doc, tags, strict=True):
         tok.tag_ = tag
+    doc.user_data[charfeatures.DOMAIN_KEY] = charfeatures.domain_of(sent.corpus)
     return doc
 
 
@@ -77,7 +79,7 @@ def write_docbins(data: Path, tmp: Path) -> dict[str, int]:
     splits = load_all(data)
     nlp = spacy.blank("zh")
     counts = {}
-    train = DocBin(attrs=["TAG"])
+    train = DocBin(attrs=["TAG"], store_user_data=True)
     for key, times in TRAIN_MIX.items():
         docs = [to_doc(nlp, s) for s in splits[key] if s.text.strip()]
         for _ in range(times):
@@ -85,7 +87,7 @@ def write_docbins(data: Path, tmp: Path) -> dict[str, int]:
                 train.add(d)
         counts[key] = len(docs) * times
     train.to_disk(tmp / "train.spacy")
-    dev = DocBin(attrs=["TAG"])
+    dev = DocBin(attrs=["TAG"], store_user_data=True)
     for key in DEV_SPLITS:
         for s in splits[key]:
             dev.add(to_doc(nlp, s))
@@ -108,12 +110,14 @@ def ship(best: Path, output: Path, scores: dict, counts: dict[str, int], capped:
         "name": MODEL_NAME.removeprefix("cnfinkg_"),
         "version": MODEL_VERSION,
         "description": "Character BIOES tagger for Chinese NER (PER ORG LOC TITLE WORK EDU PRO CONT RACE), "
-        "hashed character/bigram/jieba-word features and a maxout CNN; trained on CLUENER2020, MSRA NER, "
-        "Resume NER and silver spans of FinRE and DuIE.",
+        "hashed character/bigram/jieba-word features and the annotation convention to follow (CLUENER, MSRA or Resume), "
+        "a maxout CNN; trained on CLUENER2020, MSRA NER, Resume NER and silver spans of FinRE and DuIE.",
         "author": "cnfinkg",
         "license": "research data: see the corpora's terms",
         "sources": [{"name": k, "documents": v} for k, v in counts.items()],
         "stopped_by_time_budget": capped,
+        "domains": {"conventions": list(charfeatures.DOMAINS), "default": charfeatures.DEFAULT_DOMAIN,
+                    "corpora": {k.split("/")[0]: charfeatures.domain_of(k.split("/")[0]) for k in TRAIN_MIX}},
     })
     (output / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 from thinc.api import Model
 from threadpoolctl import ThreadpoolController
 
-from graph.nlp.ner.charfeatures import doc_features
+from graph.nlp.ner.charfeatures import DOMAIN_KEY, N_FEATURES, doc_features, domain_key
 
 #: Every matrix product runs in blocks of exactly this many rows, and every sequence starts a block
 #: (see the module docstring).  On 3,000 FinRE sentences the forward pass ran 23.7k chars/s with 32,
@@ -88,10 +89,12 @@ class NumpyTagger:
             return self._run(groups)
 
     def _run(self, groups: Sequence[Sequence[Doc]]) -> list[list[numpy.ndarray]]:
-        seqs = [self._ids(d) for group in groups for d in group]
+        docs = [d for group in groups for d in group]
+        seqs = [self._ids(d) for d in docs]
         lengths = [len(x) for x in seqs]
         starts, rows = self._layout(lengths)
-        flat = self._input_layer(seqs, starts, rows)
+        mixes = [d.user_data.get(DOMAIN_KEY) for d in docs] if len(self.tables) > N_FEATURES else []
+        flat = self._input_layer(seqs, starts, rows, mixes)
         window = numpy.zeros((rows, 3 * self.width), dtype="f")
         for k in range(1, len(self.dense)):
             flat += self._maxout_norm(self._window(flat, window), k)
@@ -101,7 +104,8 @@ class NumpyTagger:
         return [[next(logits) for _ in group] for group in groups]
 
     def _ids(self, doc: Doc) -> numpy.ndarray:
-        return numpy.asarray(doc_features(doc), dtype="uint64").reshape(-1, len(self.tables))
+        n = len(self.tables)
+        return numpy.asarray(doc_features(doc, with_domain=n > N_FEATURES), dtype="uint64").reshape(-1, n)
 
     def _layout(self, lengths: list[int]) -> tuple[list[int], int]:
         """Where each sequence starts in the padded matrix, and its number of rows.
@@ -119,7 +123,21 @@ class NumpyTagger:
                 pos += -(-(2 * pad + n) // PRODUCT_ROWS) * PRODUCT_ROWS
         return starts, pos
 
-    def _input_layer(self, seqs: list[numpy.ndarray], starts: list[int], rows: int) -> numpy.ndarray:
+    def _domain_vector(self, mix: dict[str, float]) -> numpy.ndarray:
+        """The domain table's output for a mix of conventions: the weighted mean of theirs.
+
+        The convention is one learned vector added to every character's input, so a mix between
+        two (a convention halfway between CLUENER's sparse and MSRA's dense places) is their mean;
+        only this forward pass can run one (thinc's reads the heaviest convention alone).
+        """
+        E, seed = self.tables[-1]
+        keys = numpy.asarray([hash_string(domain_key(d)) for d in mix], dtype="uint64")
+        vecs = self.ops.gather_add(E, self.ops.hash(keys, seed) % E.shape[0])
+        weights = numpy.asarray([mix[d] for d in mix], dtype="f")[:, None]
+        return (vecs * weights).sum(0).astype("f")
+
+    def _input_layer(self, seqs: list[numpy.ndarray], starts: list[int], rows: int,
+                     mixes: list | None = None) -> numpy.ndarray:
         """The embedding and first maxout of every sequence, in its slot; the padding rows stay zero."""
         ops, n_in = self.ops, sum(E.shape[1] for E, _ in self.tables)
         ids = numpy.concatenate(seqs) if seqs else numpy.zeros((0, len(self.tables)), dtype="uint64")
@@ -128,6 +146,10 @@ class NumpyTagger:
         if len(ids):
             X[where] = numpy.hstack([ops.gather_add(E, ops.hash(ops.as_contig(ids[:, i]), seed) % E.shape[0])
                                      for i, (E, seed) in enumerate(self.tables)])
+        width = self.tables[-1][0].shape[1]
+        for s, x, mix in zip(starts, seqs, mixes or (), strict=False):
+            if isinstance(mix, dict) and len(x):
+                X[s : s + len(x), n_in - width :] = self._domain_vector(mix)
         first = self._maxout_norm(X, 0)
         out = numpy.zeros((rows, self.width), dtype="f")
         out[where] = first[where]
