@@ -79,11 +79,10 @@ def org_per(label: str) -> str | None:
 
 def model_predictions(texts: list[str], domain: str | None = None) -> list[list[Pred]]:
     """The model's spans, tagged under *domain*'s annotation convention (default: the pipeline's)."""
-    from graph.nlp.ner.charfeatures import parse_domain
     from graph.nlp.ner.tagger import PIPELINE_DOMAIN, load_model
 
-    conv = parse_domain(domain or PIPELINE_DOMAIN)
-    return [[(s, e, lab) for s, e, lab, _ in preds] for preds in load_model().predict(texts, domain=conv)]
+    preds = load_model().predict(texts, domain=domain or PIPELINE_DOMAIN)
+    return [[(s, e, lab) for s, e, lab, _ in p] for p in preds]
 
 
 class PipelineLabels:

@@ -106,3 +106,11 @@ def test_component_tags_under_its_domain(model, monkeypatch):
     monkeypatch.setattr(comp.model, "predict", spy)
     comp(spacy.blank("zh").make_doc(TEXT_HANS))
     assert seen == ["msra"]
+
+
+def test_a_mix_given_as_a_spec_is_the_mix(model):
+    """The spec string the component and the CLI take means the same mix as the dict it parses to."""
+    text = "相关统计显示，中国智能手机用户突破7亿。"
+    spec = model.predict([text], domain="cluener=0.62,msra=0.38")
+    assert spec == model.predict([text], domain={"cluener": 0.62, "msra": 0.38})
+    assert spec != model.predict([text], domain="cluener") or spec != model.predict([text], domain="msra")

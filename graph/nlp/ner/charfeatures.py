@@ -13,10 +13,11 @@ et al. 2020 "SoftLexicon"):
 - ``ww``: position plus the word itself;
 - ``dom`` (v2 only): the annotation convention the tags should follow, one of
   :data:`DOMAINS`.  The corpora disagree on what is a name (MSRA tags every place,
-  CLUENER only some; FinRE and DuIE tag only the pairs they relate), and a model
-  that cannot tell them apart averages their conventions; told the corpus, it
-  learns each one, and inference asks for the one that suits news
-  (:data:`DEFAULT_DOMAIN`; multi-domain tagging, e.g. Peng & Dredze 2017).
+  CLUENER only some), and a model that cannot tell them apart averages their
+  conventions; told the corpus, it learns each one (multi-domain tagging, e.g. Peng &
+  Dredze 2017), and inference asks for one or a mix (the pipeline's is
+  ``graph.nlp.ner.tagger.PIPELINE_DOMAIN``; a doc that names none is read under
+  :data:`DEFAULT_DOMAIN`).
 
 Text reaching the model is already Simplified (see :mod:`graph.nlp.ner.tagger`).
 """

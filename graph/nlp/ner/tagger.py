@@ -100,13 +100,15 @@ class NERModel:
         """Entities of each (Simplified) text as (start, end, label, confidence).
 
         *domain* names the corpus whose annotation convention to follow, or a mix of them
-        (``{"cluener": 0.5, "msra": 0.5}``; a model trained with the domain feature, others ignore
-        it): the benchmarks ask for each corpus's own.
+        (``"cluener=0.5,msra=0.5"`` or ``{"cluener": 0.5, "msra": 0.5}``; a model trained with the
+        domain feature, others ignore it): the benchmarks ask for each corpus's own.
 
         Each text's pieces are grouped as if the text ran alone (*batch_chars* a group), and
         groups of many texts share a forward pass: the result of a text never depends on the
         texts beside it (see :mod:`graph.nlp.ner.cnn`).
         """
+        if isinstance(domain, str):  # a spec: "cluener=0.62,msra=0.38" is a mix, not a convention's name
+            domain = charfeatures.parse_domain(domain)
         out: list[list[Prediction]] = [[] for _ in texts]
         run: list[tuple[int, list[tuple[int, int]]]] = []
         size = 0
